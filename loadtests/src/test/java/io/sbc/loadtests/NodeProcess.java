@@ -1,0 +1,129 @@
+package io.sbc.loadtests;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** An SBC node started from the fat jar as its own JVM, stopped by PID. */
+final class NodeProcess implements AutoCloseable {
+  final int sipPort;
+  final int httpPort;
+  final int clusterPort;
+  final Path dir;
+  final Path log;
+  private final Process process;
+
+  private NodeProcess(int sipPort, int httpPort, int clusterPort, Path dir, Path log, Process process) {
+    this.sipPort = sipPort;
+    this.httpPort = httpPort;
+    this.clusterPort = clusterPort;
+    this.dir = dir;
+    this.log = log;
+    this.process = process;
+  }
+
+  /**
+   * Starts a node with the given next hop and extra HOCON (may be empty) and waits until its
+   * {@code /ready} answers 200.
+   */
+  static NodeProcess start(String name, String nextHop, String extraConfig) throws Exception {
+    Path jar = Path.of(System.getProperty("sbc.node.jar", "../node/target/sbc-node-0.1.0-SNAPSHOT-all.jar"));
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("node jar " + jar.toAbsolutePath() + " missing: build with mvn package first");
+    }
+    Path dir = Files.createDirectories(Work.dir().resolve(name + "-" + System.nanoTime()));
+    int sip = Ports.free();
+    int http = Ports.free();
+    int cluster = Ports.free();
+    Path conf = dir.resolve("node.conf");
+    Files.writeString(conf, "include classpath(\"application.conf\")\n" + extraConfig + "\n");
+    List<String> cmd = new ArrayList<>(List.of(
+        javaBin(), "-Xms256m", "-Xmx512m", "-XX:+UseSerialGC",
+        "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-Dconfig.file=" + conf, "-jar", jar.toAbsolutePath().toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    Map<String, String> env = pb.environment();
+    env.put("SBC_SIP_HOST", "127.0.0.1");
+    env.put("SBC_SIP_PORT", Integer.toString(sip));
+    env.put("SBC_NEXT_HOP", nextHop);
+    env.put("SBC_HTTP_PORT", Integer.toString(http));
+    env.put("SBC_CLUSTER_PORT", Integer.toString(cluster));
+    env.put("SBC_DATA_DIR", dir.resolve("data").toString());
+    Path log = dir.resolve("node.log");
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
+    NodeProcess node = new NodeProcess(sip, http, cluster, dir, log, pb.start());
+    try {
+      node.awaitReady(Duration.ofSeconds(90));
+    } catch (Exception e) {
+      node.close();
+      throw e;
+    }
+    return node;
+  }
+
+  private void awaitReady(Duration limit) throws Exception {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    Instant deadline = Instant.now().plus(limit);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("node exited with " + process.exitValue() + ":\n" + tail());
+      }
+      try {
+        HttpResponse<String> r = client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready")).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("node not ready within " + limit + ":\n" + tail());
+  }
+
+  String httpGet(String path) throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  String tail() {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    ProcessHandle handle = process.toHandle();
+    handle.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroy();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+}

@@ -1,0 +1,113 @@
+package io.sbc.loadtests;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/** A SIPp process (Debian's sip-tester) on loopback, stopped by PID. */
+final class Sipp implements AutoCloseable {
+  final String name;
+  final Path dir;
+  final int port;
+  private final Process process;
+
+  private Sipp(String name, Path dir, int port, Process process) {
+    this.name = name;
+    this.dir = dir;
+    this.port = port;
+    this.process = process;
+  }
+
+  /**
+   * Starts SIPp with a scenario file. {@code transport} is {@code u1} or {@code t1};
+   * {@code args} are extra arguments (e.g. "-m", "200", "127.0.0.1:5060").
+   */
+  static Sipp start(String name, String scenario, String transport, int port, String... args)
+      throws IOException {
+    Path dir = Files.createDirectories(Work.dir().resolve("sipp-" + name + "-" + System.nanoTime()));
+    List<String> cmd = new ArrayList<>(List.of(
+        "sipp", "-sf", Work.scenario(scenario).toAbsolutePath().toString(),
+        "-i", "127.0.0.1", "-p", Integer.toString(port), "-t", transport,
+        "-nostdin", "-max_socket", "1024",
+        "-trace_stat", "-stf", dir.resolve("stat.csv").toString(), "-fd", "1",
+        "-trace_err", "-error_file", dir.resolve("errors.log").toString(),
+        "-trace_logs", "-log_file", dir.resolve("calls.log").toString()));
+    cmd.addAll(Arrays.asList(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+    pb.redirectErrorStream(true).redirectOutput(dir.resolve("screen.log").toFile());
+    return new Sipp(name, dir, port, pb.start());
+  }
+
+  /** Waits for SIPp to exit by itself; kills it and fails when it takes longer than the limit. */
+  int await(long seconds) throws Exception {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      close();
+      throw new AssertionError("sipp " + name + " did not finish within " + seconds + " s; see " + dir);
+    }
+    return process.exitValue();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** The last row of SIPp's statistics file, by column name. */
+  Map<String, String> lastStats() throws IOException {
+    List<String> lines = Files.readAllLines(dir.resolve("stat.csv"));
+    if (lines.size() < 2) {
+      throw new AssertionError("sipp " + name + " wrote no statistics; see " + dir);
+    }
+    String[] head = lines.get(0).split(";");
+    String[] last = lines.get(lines.size() - 1).split(";");
+    Map<String, String> out = new TreeMap<>();
+    for (int i = 0; i < Math.min(head.length, last.length); i++) {
+      out.put(head[i].trim(), last[i].trim());
+    }
+    return out;
+  }
+
+  long stat(String column) throws IOException {
+    String v = lastStats().get(column);
+    if (v == null) {
+      throw new AssertionError("sipp statistics have no column " + column + ": " + lastStats().keySet());
+    }
+    return Long.parseLong(v);
+  }
+
+  /** Lines the scenario's log actions wrote. */
+  List<String> logLines() throws IOException {
+    Path p = dir.resolve("calls.log");
+    return Files.exists(p) ? Files.readAllLines(p) : List.of();
+  }
+
+  String diagnostics() {
+    StringBuilder sb = new StringBuilder("sipp " + name + " in " + dir + "\n");
+    for (String f : List.of("errors.log", "screen.log")) {
+      try {
+        List<String> lines = Files.readAllLines(dir.resolve(f));
+        sb.append("--- ").append(f).append('\n')
+            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()))).append('\n');
+      } catch (IOException e) {
+        sb.append("--- ").append(f).append(": ").append(e.getMessage()).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+}

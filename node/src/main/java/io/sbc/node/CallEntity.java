@@ -1,0 +1,202 @@
+package io.sbc.node;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import gov.nist.javax.sip.message.SIPMessage;
+import gov.nist.javax.sip.message.SIPRequest;
+import io.sbc.gateway.CborSerializable;
+import io.sbc.gateway.Flow;
+import io.sbc.gateway.GatewayCommand;
+import io.sbc.gateway.SipMessageJson;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One call: both legs of the B2BUA, their transactions and the persisted dialog.
+ *
+ * <p>The durable part is event-sourced: the confirmed dialog ({@link CallEstablished}) and its
+ * end ({@link CallEnded}). Transactions, retransmission timers and in-flight CSeqs live in plain
+ * fields of this per-entity instance (soft state, rebuilt as {@link CallLogic} goes). The SIP
+ * logic itself is in {@link CallLogic}; this class wires it to persistence, timers and sharding.
+ */
+public final class CallEntity
+    extends EventSourcedBehavior<CallEntity.Command, CallEntity.Event, CallEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "Call");
+
+  // ---- commands --------------------------------------------------------------------------
+  public sealed interface Command extends CborSerializable {}
+
+  /** A SIP message for this call, as decoded by some node's gateway, with its flow. */
+  public record Inbound(
+      @JsonSerialize(using = SipMessageJson.Writer.class)
+          @JsonDeserialize(using = SipMessageJson.Reader.class)
+          SIPMessage message,
+      Flow flow)
+      implements Command {}
+
+  /** One of the call's own timers fired; {@code key} says which (see {@link CallLogic}). */
+  public record TimerFired(String key) implements Command {}
+
+  /** A gateway could not deliver something this call sent. */
+  public record TransportFailed(GatewayCommand.SendFailed failure) implements Command {}
+
+  /** Stop message for passivation. */
+  public record Stop() implements Command {}
+
+  // ---- events ----------------------------------------------------------------------------
+  public sealed interface Event extends CborSerializable {}
+
+  /** Both dialogs are confirmed: what a failover needs to continue the call. */
+  public record CallEstablished(Leg a, Leg b) implements Event {}
+
+  public record CallEnded(String reason) implements Event {}
+
+  // ---- state -----------------------------------------------------------------------------
+  public sealed interface State extends CborSerializable {}
+
+  public record NoCall(boolean ended) implements State {}
+
+  public record Established(Leg a, Leg b) implements State {}
+
+  // ---- wiring ----------------------------------------------------------------------------
+
+  /** Starts sharding for calls on this node; returns the region to send envelopes to. */
+  public static ActorRef<ShardingEnvelope<Command>> init(
+      ActorSystem<?> system, CallServices services) {
+    return ClusterSharding.get(system)
+        .init(
+            Entity.of(
+                    ENTITY_KEY,
+                    ctx -> create(ctx.getEntityId(), ctx.getShard(), services))
+                .withStopMessage(new Stop()));
+  }
+
+  /**
+   * The first message decides how the entity starts. An initial INVITE opens a call with a new,
+   * globally unique Call-ID (RFC 3261 §8.1.1.4): nothing can be in the journal for it, so the
+   * entity skips recovery, sparing one journal query per new call. Anything else (an in-dialog
+   * request after a failover, a late retransmission) recovers the persisted dialog first.
+   */
+  static Behavior<Command> create(
+      String entityId,
+      ActorRef<ClusterSharding.ShardCommand> shard,
+      CallServices services) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withStash(
+                STASH_CAPACITY,
+                stash ->
+                    Behaviors.receive(Command.class)
+                        .onAnyMessage(
+                            first -> {
+                              boolean fresh = startsNewCall(first);
+                              stash.stash(first);
+                              return stash.unstashAll(
+                                  Behaviors.withTimers(
+                                      timers ->
+                                          new CallEntity(entityId, ctx, timers, shard, services, fresh)));
+                            })
+                        .build()));
+  }
+
+  private static boolean startsNewCall(Command first) {
+    return first instanceof Inbound in
+        && in.message() instanceof SIPRequest req
+        && req.getMethod().equals("INVITE")
+        && req.getToTag() == null;
+  }
+
+  private static final int STASH_CAPACITY = 64;
+
+  private final boolean fresh;
+  private final CallLogic logic;
+  private final ActorContext<Command> context;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+
+  private CallEntity(
+      String entityId,
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      ActorRef<ClusterSharding.ShardCommand> shard,
+      CallServices services,
+      boolean fresh) {
+    super(PersistenceId.of(ENTITY_KEY.name(), entityId));
+    this.fresh = fresh;
+    this.context = context;
+    this.shard = shard;
+    ActorRef<GatewayCommand.SendFailed> failures =
+        context.messageAdapter(GatewayCommand.SendFailed.class, TransportFailed::new);
+    this.logic = new CallLogic(entityId, services, timers, failures, context.getLog());
+  }
+
+  @Override
+  public State emptyState() {
+    return new NoCall(false);
+  }
+
+  /** A new call has nothing to replay; an existing one never snapshots (a few events at most). */
+  @Override
+  public Recovery recovery() {
+    return fresh
+        ? Recovery.disabled()
+        : Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState().onAnyCommand(this::onCommand);
+  }
+
+  private Effect<Event, State> onCommand(State state, Command command) {
+    if (command instanceof Stop) {
+      return Effect().stop();
+    }
+    CallLogic.Outcome outcome = logic.handle(command);
+    if (outcome.passivate()) {
+      shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+    }
+    List<Runnable> sends = outcome.sends();
+    if (outcome.events().isEmpty()) {
+      sends.forEach(Runnable::run);
+      return Effect().none();
+    }
+    // Answers that depend on the dialog being durable go out only once it is written.
+    return Effect().persist(outcome.events()).thenRun(s -> sends.forEach(Runnable::run));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(CallEstablished.class, (s, e) -> new Established(e.a(), e.b()))
+        .onEvent(CallEnded.class, (s, e) -> new NoCall(true))
+        .build();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), logic::recovered)
+        .build();
+  }
+}

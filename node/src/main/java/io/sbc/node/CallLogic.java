@@ -1,0 +1,650 @@
+package io.sbc.node;
+
+import gov.nist.javax.sip.header.RecordRoute;
+import gov.nist.javax.sip.header.RecordRouteList;
+import gov.nist.javax.sip.message.SIPMessage;
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import io.sbc.gateway.Flow;
+import io.sbc.gateway.GatewayCommand;
+import io.sbc.node.CallEntity.CallEnded;
+import io.sbc.node.CallEntity.CallEstablished;
+import io.sbc.node.CallEntity.Command;
+import io.sbc.node.CallEntity.Established;
+import io.sbc.node.CallEntity.Event;
+import io.sbc.node.CallEntity.Inbound;
+import io.sbc.node.CallEntity.State;
+import io.sbc.node.CallEntity.TimerFired;
+import io.sbc.node.CallEntity.TransportFailed;
+import io.sbc.node.Leg.Side;
+import io.sbc.node.Transactions.Client;
+import io.sbc.node.Transactions.Server;
+import io.sbc.protocol.SipCodec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.sip.address.SipURI;
+import javax.sip.header.ContactHeader;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.slf4j.Logger;
+
+/**
+ * The B2BUA of one call (RFC 3261 §12-17 from the SBC's two UA roles): the A-leg where the SBC
+ * is UAS, the B-leg where it is UAC. Requests are answered or relayed to the other leg with the
+ * SBC's own identifiers; responses are relayed back on the transaction they belong to.
+ *
+ * <p>Timer keys: {@code retx:<client>} and {@code ctimeout:<client>} (timers A/E and B/F),
+ * {@code sretx:<server>} and {@code stimeout:<server>} (timer G and the 2xx retransmission
+ * until ACK, timer H), {@code linger} (how long a finished call absorbs retransmissions).
+ */
+final class CallLogic {
+  /** After a failover the last CSeqs used are unknown; jumping ahead keeps them increasing. */
+  static final long CSEQ_STEP_AFTER_RECOVERY = 1000;
+  /** RFC 3261 §16.6 timer C: how long an INVITE may ring before the SBC gives up. */
+  static final Duration RINGING_LIMIT = Duration.ofMinutes(3);
+
+  enum Phase { IDLE, CALLING, CONFIRMED, ENDED }
+
+  record Outcome(List<Event> events, List<Runnable> sends, boolean passivate) {}
+
+  private final String entityId;
+  private final CallServices services;
+  private final SipBuilder build;
+  private final TimerScheduler<Command> timers;
+  private final ActorRef<GatewayCommand.SendFailed> failures;
+  private final Logger log;
+
+  private Phase phase = Phase.IDLE;
+  private Leg a;
+  private Leg b;
+  private boolean persisted;
+  private final Map<String, Server> servers = new HashMap<>();
+  private final Map<String, Client> clients = new HashMap<>();
+  /** ACKs sent for 2xx responses, by INVITE branch: resent when the 2xx is retransmitted. */
+  private final Map<String, byte[]> acksSent = new HashMap<>();
+  /** Server transactions whose 2xx awaits the ACK, by side and CSeq number. */
+  private final Map<String, Server> awaitingAck = new HashMap<>();
+
+  private List<Event> events;
+  private List<Runnable> sends;
+  private boolean passivate;
+
+  CallLogic(String entityId, CallServices services, TimerScheduler<Command> timers,
+      ActorRef<GatewayCommand.SendFailed> failures, Logger log) {
+    this.entityId = entityId;
+    this.services = services;
+    this.build = services.builder();
+    this.timers = timers;
+    this.failures = failures;
+    this.log = log;
+  }
+
+  /** Rebuilds the live dialog after recovery (failover or restart of the entity). */
+  void recovered(State state) {
+    if (state instanceof Established est && a == null) {
+      a = est.a().withLocalCseqBumpedBy(CSEQ_STEP_AFTER_RECOVERY);
+      b = est.b().withLocalCseqBumpedBy(CSEQ_STEP_AFTER_RECOVERY);
+      phase = Phase.CONFIRMED;
+      persisted = true;
+      log.info("call {} recovered: A {} / B {}", entityId, a.callId(), b.callId());
+    }
+  }
+
+  Outcome handle(Command command) {
+    events = new ArrayList<>(1);
+    sends = new ArrayList<>(4);
+    passivate = false;
+    try {
+      if (command instanceof Inbound in) {
+        if (in.message() instanceof SIPRequest req) {
+          onRequest(req, in.flow());
+        } else {
+          onResponse((SIPResponse) in.message());
+        }
+      } else if (command instanceof TimerFired t) {
+        onTimer(t.key());
+      } else if (command instanceof TransportFailed f) {
+        onTransportFailure(f.failure());
+      }
+    } catch (Exception e) {
+      // A message we cannot handle must not kill the call: log it with the call and go on.
+      log.error("call {}: could not handle {}", entityId, describe(command), e);
+    }
+    if (phase == Phase.IDLE || phase == Phase.ENDED) {
+      if (!timers.isTimerActive("linger")) {
+        timers.startSingleTimer("linger", new TimerFired("linger"), services.settings().linger());
+      }
+    }
+    return new Outcome(events, sends, passivate);
+  }
+
+  // ---- requests --------------------------------------------------------------------------
+
+  private void onRequest(SIPRequest req, Flow flow) throws Exception {
+    String method = req.getMethod();
+    Side side = sideOf(req.getCallId().getCallId());
+    if (side == null) {
+      respondStateless(req, flow, 481, "Call/Transaction Does Not Exist");
+      return;
+    }
+    if (method.equals("ACK")) {
+      onAck(req, side);
+      return;
+    }
+    String branch = req.getTopmostVia().getBranch();
+    Server known = servers.get(Transactions.serverKey(side, branch, method));
+    if (known != null) {
+      services.metrics().absorbed.increment();
+      if (known.lastResponse != null) {
+        send(known.flow, known.lastResponse, null);
+      }
+      return;
+    }
+    if (method.equals("CANCEL")) {
+      onCancel(req, flow, side, branch);
+    } else if (req.getToTag() == null && method.equals("INVITE")) {
+      onInitialInvite(req, flow);
+    } else if (req.getToTag() == null) {
+      Server st = newServer(side, req, flow);
+      if (method.equals("OPTIONS")) {
+        respond(st, 200, "OK", null);
+      } else {
+        respond(st, 405, "Method Not Allowed", null);
+      }
+    } else {
+      onInDialogRequest(req, flow, side);
+    }
+  }
+
+  private void onInitialInvite(SIPRequest req, Flow flow) throws Exception {
+    if (phase == Phase.CALLING || phase == Phase.CONFIRMED) {
+      // Same Call-ID, new INVITE without To-tag while a call runs: a forked copy (§8.2.2.2).
+      respondStateless(req, flow, 482, "Loop Detected");
+      return;
+    }
+    resetSoftState();
+    services.metrics().attempted.increment();
+    Server st = newServer(Side.A, req, flow);
+    a = new Leg(Side.A, req.getCallId().getCallId(), SipBuilder.newTag(), req.getFromTag(),
+        req.getTo().getAddress().toString(), req.getFrom().getAddress().toString(),
+        contactOf(req, req.getFrom().getAddress().getURI().toString()), routeSet(req, false),
+        0, req.getCSeq().getSeqNumber(), flow, body(req), contentType(req));
+    if (req.getMaxForwards() != null && req.getMaxForwards().getMaxForwards() <= 0) {
+      respond(st, 483, "Too Many Hops", null);
+      endCall("too many hops", 483);
+      return;
+    }
+    String user = req.getRequestURI() instanceof SipURI su ? su.getUser() : null;
+    String host = req.getRequestURI() instanceof SipURI su ? su.getHost() : "";
+    Routes.NextHop hop = services.settings().routes().select(user, host);
+    Flow hopFlow = new Flow(hop.transport(), hop.host(), hop.port(), "", services.gateway());
+    String callId = services.callIds().issue(entityId, ThreadLocalRandom.current().nextInt(1 << 30));
+    String to = "<sip:" + (user == null ? "" : user + "@") + hop.host() + ":" + hop.port() + ">";
+    b = new Leg(Side.B, callId, SipBuilder.newTag(), "", build.hiddenAddress(req), to,
+        "sip:" + hop.host() + ":" + hop.port(), List.of(), 1, 0, hopFlow, "", "");
+    respond(st, 100, "Trying", null);
+    phase = Phase.CALLING;
+    String branch = SipBuilder.newBranch();
+    SIPRequest invite = build.initialInvite(req, b, hop, branch);
+    st.relayedTo = sendRequest(b, invite, branch, st, true).key;
+    log.debug("call {}: {} -> {} via {}", entityId, a.callId(), callId, hopFlow);
+  }
+
+  private void onInDialogRequest(SIPRequest req, Flow flow, Side side) throws Exception {
+    Server st = newServer(side, req, flow);
+    Leg from = leg(side);
+    if (phase != Phase.CONFIRMED || from == null || !req.getToTag().equals(from.localTag())
+        || !from.remoteTag().equals(req.getFromTag())) {
+      respond(st, 481, "Call/Transaction Does Not Exist", null);
+      return;
+    }
+    long cseq = req.getCSeq().getSeqNumber();
+    if (cseq <= from.remoteCseq()) {
+      respond(st, 500, "Server Internal Error (CSeq out of order)", null);
+      return;
+    }
+    String method = req.getMethod();
+    from = from.withRemoteCseq(cseq);
+    if (method.equals("INVITE") || method.equals("UPDATE")) {
+      from = from.withRemoteTarget(contactOf(req, from.remoteTarget())).withRemoteSdp(body(req), contentType(req));
+    }
+    setLeg(from);
+    if (method.equals("INVITE")) {
+      respond(st, 100, "Trying", null);
+    }
+    Leg to = leg(side.other()).withNextLocalCseq();
+    setLeg(to);
+    String branch = SipBuilder.newBranch();
+    SIPRequest out = build.inDialog(to, method, to.localCseq(), branch, req);
+    st.relayedTo = sendRequest(to, out, branch, st, false).key;
+  }
+
+  private void onCancel(SIPRequest cancel, Flow flow, Side side, String branch) throws Exception {
+    Server cancelSt = newServer(side, cancel, flow);
+    Server invite = servers.get(Transactions.serverKey(side, branch, "INVITE"));
+    if (invite == null) {
+      respond(cancelSt, 481, "Call/Transaction Does Not Exist", null);
+      return;
+    }
+    respond(cancelSt, 200, "OK", null);
+    if (invite.answered()) {
+      return;
+    }
+    services.metrics().cancelled.increment();
+    respond(invite, 487, "Request Terminated", null);
+    Client ct = invite.relayedTo == null ? null : clients.get(invite.relayedTo);
+    if (ct == null) {
+      return;
+    }
+    if (ct.provisional) {
+      sendCancel(ct);
+    } else {
+      ct.cancelPending = true; // §9.1: no CANCEL before a provisional response
+    }
+  }
+
+  private void onAck(SIPRequest ack, Side side) throws Exception {
+    Server nonSuccess = servers.get(
+        Transactions.serverKey(side, ack.getTopmostVia().getBranch(), "INVITE"));
+    if (nonSuccess != null && nonSuccess.finalStatus >= 300) {
+      cancelServerTimers(nonSuccess); // timer G/H done: the ACK of a non-2xx ends it
+      return;
+    }
+    Server st = awaitingAck.remove(side + "|" + ack.getCSeq().getSeqNumber());
+    if (st == null) {
+      return; // retransmitted or stray ACK
+    }
+    cancelServerTimers(st);
+    Leg from = leg(side).withRemoteSdp(body(ack), contentType(ack));
+    setLeg(from);
+    Leg to = leg(st.ackLeg);
+    SIPRequest out = build.inDialog(to, "ACK", st.ackCseq, SipBuilder.newBranch(), ack);
+    byte[] bytes = SipCodec.encode(out);
+    acksSent.put(st.ackInviteBranch, bytes);
+    send(to.flow(), bytes, null);
+  }
+
+  // ---- responses -------------------------------------------------------------------------
+
+  private void onResponse(SIPResponse resp) throws Exception {
+    String branch = resp.getTopmostVia().getBranch();
+    String method = resp.getCSeq().getMethod();
+    int status = resp.getStatusCode();
+    Client ct = clients.get(Transactions.clientKey(branch, method));
+    if (ct == null) {
+      byte[] ack = acksSent.get(branch);
+      if (ack != null && status >= 200 && status < 300 && method.equals("INVITE")) {
+        Side side = sideOf(resp.getCallId().getCallId());
+        if (side != null) {
+          send(leg(side).flow(), ack, null); // §13.2.2.4: a retransmitted 2xx gets the ACK again
+        }
+      }
+      return;
+    }
+    if (status < 200) {
+      onProvisional(ct, resp);
+      return;
+    }
+    clients.remove(ct.key);
+    cancelClientTimers(ct);
+    if (method.equals("CANCEL")) {
+      return;
+    }
+    if (method.equals("INVITE") && status < 300) {
+      onInvite2xx(ct, resp);
+      return;
+    }
+    if (method.equals("INVITE")) {
+      // §17.1.1.3: the ACK of a non-2xx is part of the INVITE transaction (same branch).
+      send(ct.flow, SipCodec.encode(ct.request.createAckRequest((gov.nist.javax.sip.header.To) resp.getTo())), null);
+    }
+    relayFinal(ct, resp);
+    if (ct.initialInvite) {
+      endCall("rejected " + status, status);
+    } else if (method.equals("BYE")) {
+      endCall("bye", 0);
+    }
+  }
+
+  private void onProvisional(Client ct, SIPResponse resp) throws Exception {
+    if (!ct.provisional && ct.method.equals("INVITE")) {
+      timers.cancel("retx:" + ct.key);
+      timers.startSingleTimer("ctimeout:" + ct.key, new TimerFired("ctimeout:" + ct.key), RINGING_LIMIT);
+    }
+    ct.provisional = true;
+    if (ct.cancelPending) {
+      sendCancel(ct);
+      return;
+    }
+    int status = resp.getStatusCode();
+    if (status == 100 || ct.peer == null || ct.peer.answered() || !ct.method.equals("INVITE")) {
+      return;
+    }
+    if (ct.initialInvite && resp.getToTag() != null) {
+      b = b.withRemoteDialog(resp.getToTag(), contactOf(resp, b.remoteTarget()), routeSet(resp, true))
+          .withRemoteSdp(body(resp), contentType(resp));
+    }
+    respond(ct.peer, status, resp.getReasonPhrase(), resp);
+  }
+
+  private void onInvite2xx(Client ct, SIPResponse resp) throws Exception {
+    Leg leg = leg(ct.side);
+    if (ct.initialInvite) {
+      leg = leg.withRemoteDialog(resp.getToTag(), contactOf(resp, leg.remoteTarget()), routeSet(resp, true));
+    } else {
+      leg = leg.withRemoteTarget(contactOf(resp, leg.remoteTarget()));
+    }
+    leg = leg.withRemoteSdp(body(resp), contentType(resp));
+    setLeg(leg);
+    Server st = ct.peer;
+    if (st == null || st.answered()) {
+      // Nobody waits for this answer (the caller cancelled): confirm and hang up this leg.
+      byte[] ack = SipCodec.encode(build.inDialog(leg, "ACK", ct.request.getCSeq().getSeqNumber(), SipBuilder.newBranch(), null));
+      acksSent.put(ct.branch, ack);
+      send(leg.flow(), ack, null);
+      if (ct.initialInvite) {
+        sendBye(leg);
+      }
+      return;
+    }
+    st.ackLeg = ct.side;
+    st.ackCseq = ct.request.getCSeq().getSeqNumber();
+    st.ackInviteBranch = ct.branch;
+    awaitingAck.put(st.side + "|" + st.request.getCSeq().getSeqNumber(), st);
+    respond(st, resp.getStatusCode(), resp.getReasonPhrase(), resp);
+    if (!st.flow.transport().reliable()) {
+      startServerRetransmit(st);
+    }
+    timers.startSingleTimer("stimeout:" + st.key, new TimerFired("stimeout:" + st.key), timeout());
+    if (ct.initialInvite) {
+      phase = Phase.CONFIRMED;
+      persisted = true;
+      events.add(new CallEstablished(a, b));
+      services.metrics().established.increment();
+    }
+  }
+
+  private void relayFinal(Client ct, SIPResponse resp) throws Exception {
+    if (ct.peer != null && !ct.peer.answered()) {
+      int status = resp.getStatusCode();
+      respond(ct.peer, status, resp.getReasonPhrase(), resp);
+    }
+  }
+
+  // ---- timers and failures ---------------------------------------------------------------
+
+  private void onTimer(String key) throws Exception {
+    if (key.equals("linger")) {
+      if (phase == Phase.IDLE || phase == Phase.ENDED) {
+        passivate = true;
+      }
+      return;
+    }
+    int colon = key.indexOf(':');
+    String kind = key.substring(0, colon);
+    String id = key.substring(colon + 1);
+    switch (kind) {
+      case "retx" -> retransmitRequest(clients.get(id));
+      case "ctimeout" -> clientTimeout(clients.remove(id));
+      case "sretx" -> retransmitResponse(servers.get(id));
+      case "stimeout" -> serverTimeout(servers.get(id));
+      default -> log.warn("call {}: unknown timer {}", entityId, key);
+    }
+  }
+
+  private void retransmitRequest(Client ct) {
+    if (ct == null || (ct.provisional && ct.method.equals("INVITE"))) {
+      return;
+    }
+    services.metrics().retransmissions.increment();
+    send(ct.flow, ct.bytes, ct.key);
+    Duration next = ct.interval.multipliedBy(2);
+    Duration t2 = services.settings().timers().t2();
+    ct.interval = ct.method.equals("INVITE") || next.compareTo(t2) < 0 ? next : t2;
+    timers.startSingleTimer("retx:" + ct.key, new TimerFired("retx:" + ct.key), ct.interval);
+  }
+
+  private void clientTimeout(Client ct) throws Exception {
+    if (ct == null) {
+      return;
+    }
+    timers.cancel("retx:" + ct.key);
+    services.metrics().timeouts.increment();
+    log.info("call {}: no final response to {} on leg {} within the transaction timeout", entityId, ct.method, ct.side);
+    failClient(ct, 408, "Request Timeout");
+  }
+
+  private void onTransportFailure(GatewayCommand.SendFailed failure) throws Exception {
+    services.metrics().transportFailures.increment();
+    Client ct = failure.tag() == null ? null : clients.remove(failure.tag());
+    if (ct == null) {
+      return;
+    }
+    cancelClientTimers(ct);
+    log.info("call {}: {} to {} failed: {}", entityId, ct.method, failure.flow(), failure.reason());
+    failClient(ct, 503, "Service Unavailable");
+  }
+
+  /** A client transaction ended without a response: answer its peer as §16.7 / §17 say. */
+  private void failClient(Client ct, int status, String reason) throws Exception {
+    if (ct.method.equals("CANCEL") || ct.method.equals("ACK")) {
+      return;
+    }
+    if (ct.peer != null && !ct.peer.answered()) {
+      respond(ct.peer, status, reason, null);
+    }
+    if (ct.initialInvite) {
+      if (ct.provisional) {
+        sendCancel(ct);
+      }
+      endCall("no answer from next hop (" + status + ")", status);
+    } else if (ct.method.equals("BYE")) {
+      endCall("bye unanswered", 0);
+    }
+  }
+
+  private void retransmitResponse(Server st) {
+    if (st == null || st.lastResponse == null) {
+      return;
+    }
+    services.metrics().retransmissions.increment();
+    send(st.flow, st.lastResponse, null);
+    Duration next = st.interval.multipliedBy(2);
+    Duration t2 = services.settings().timers().t2();
+    st.interval = next.compareTo(t2) < 0 ? next : t2;
+    timers.startSingleTimer("sretx:" + st.key, new TimerFired("sretx:" + st.key), st.interval);
+  }
+
+  private void serverTimeout(Server st) throws Exception {
+    if (st == null) {
+      return;
+    }
+    timers.cancel("sretx:" + st.key);
+    if (awaitingAck.remove(st.side + "|" + st.request.getCSeq().getSeqNumber()) != null) {
+      // §13.3.1.4: a 2xx never acknowledged means the dialog is dead: hang up both legs.
+      services.metrics().timeouts.increment();
+      log.info("call {}: no ACK for the 2xx on leg {}; ending the call", entityId, st.side);
+      sendBye(a);
+      sendBye(b);
+      endCall("no ACK", 0);
+    }
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  private Client sendRequest(Leg leg, SIPRequest req, String branch, Server peer, boolean initial) {
+    byte[] bytes = SipCodec.encode(req);
+    Client ct = new Client(branch, req, bytes, leg.flow(), leg.side(), peer, initial);
+    clients.put(ct.key, ct);
+    send(leg.flow(), bytes, ct.key);
+    if (!leg.flow().transport().reliable()) {
+      ct.interval = services.settings().timers().t1();
+      timers.startSingleTimer("retx:" + ct.key, new TimerFired("retx:" + ct.key), ct.interval);
+    }
+    timers.startSingleTimer("ctimeout:" + ct.key, new TimerFired("ctimeout:" + ct.key), timeout());
+    return ct;
+  }
+
+  private void sendCancel(Client invite) throws Exception {
+    invite.cancelPending = false;
+    SIPRequest cancel = invite.request.createCancelRequest();
+    sendRequest(leg(invite.side), cancel, invite.branch, null, false);
+  }
+
+  private void sendBye(Leg leg) throws Exception {
+    if (leg == null || leg.remoteTag().isEmpty()) {
+      return;
+    }
+    Leg next = leg.withNextLocalCseq();
+    setLeg(next);
+    String branch = SipBuilder.newBranch();
+    sendRequest(next, build.inDialog(next, "BYE", next.localCseq(), branch, null), branch, null, false);
+  }
+
+  private void respond(Server st, int status, String reason, SIPResponse relayed) throws Exception {
+    Leg own = leg(st.side);
+    String toTag = own != null ? own.localTag() : SipBuilder.newTag();
+    SIPResponse resp = build.response(st.request, status, reason, toTag, relayed);
+    byte[] bytes = SipCodec.encode(resp);
+    st.lastResponse = bytes;
+    if (status >= 200) {
+      st.finalStatus = status;
+    }
+    send(st.flow, bytes, null);
+    if (status >= 300 && st.request.getMethod().equals("INVITE")) {
+      if (!st.flow.transport().reliable()) {
+        startServerRetransmit(st);
+      }
+      timers.startSingleTimer("stimeout:" + st.key, new TimerFired("stimeout:" + st.key), timeout());
+    }
+  }
+
+  /** Answers a request that belongs to no transaction we keep (e.g. 481 to a stray request). */
+  private void respondStateless(SIPRequest req, Flow flow, int status, String reason) throws Exception {
+    SIPResponse resp = build.response(req, status, reason, SipBuilder.newTag(), null);
+    send(flow, SipCodec.encode(resp), null);
+  }
+
+  private void send(Flow flow, byte[] bytes, String tag) {
+    GatewayCommand.Send cmd = new GatewayCommand.Send(flow, bytes, tag, tag == null ? null : failures);
+    sends.add(() -> flow.gateway().tell(cmd));
+  }
+
+  private void startServerRetransmit(Server st) {
+    st.interval = services.settings().timers().t1();
+    timers.startSingleTimer("sretx:" + st.key, new TimerFired("sretx:" + st.key), st.interval);
+  }
+
+  private void cancelServerTimers(Server st) {
+    timers.cancel("sretx:" + st.key);
+    timers.cancel("stimeout:" + st.key);
+  }
+
+  private void cancelClientTimers(Client ct) {
+    timers.cancel("retx:" + ct.key);
+    timers.cancel("ctimeout:" + ct.key);
+  }
+
+  // ---- call lifecycle --------------------------------------------------------------------
+
+  private void endCall(String reason, int failureStatus) {
+    if (phase == Phase.ENDED) {
+      return;
+    }
+    if (phase == Phase.CONFIRMED) {
+      services.metrics().ended.increment();
+    } else if (failureStatus > 0) {
+      services.metrics().failed(failureStatus);
+    }
+    phase = Phase.ENDED;
+    if (persisted) {
+      events.add(new CallEnded(reason));
+      persisted = false;
+    }
+    log.debug("call {} ended: {}", entityId, reason);
+  }
+
+  private void resetSoftState() {
+    servers.clear();
+    clients.clear();
+    acksSent.clear();
+    awaitingAck.clear();
+    timers.cancelAll();
+    a = null;
+    b = null;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private Server newServer(Side side, SIPRequest req, Flow flow) {
+    String key = Transactions.serverKey(side, req.getTopmostVia().getBranch(), req.getMethod());
+    Server st = new Server(key, side, req, flow);
+    servers.put(key, st);
+    return st;
+  }
+
+  private Side sideOf(String callId) {
+    if (a == null || a.callId().equals(callId)) {
+      return a == null && services.callIds().issuedEntityId(callId).isPresent() ? null : Side.A;
+    }
+    return b != null && b.callId().equals(callId) ? Side.B : null;
+  }
+
+  private Leg leg(Side side) {
+    return side == Side.A ? a : b;
+  }
+
+  private void setLeg(Leg leg) {
+    if (leg.side() == Side.A) {
+      a = leg;
+    } else {
+      b = leg;
+    }
+  }
+
+  private Duration timeout() {
+    return services.settings().timers().timeout();
+  }
+
+  private static String contactOf(SIPMessage msg, String fallback) {
+    ContactHeader contact = msg.getContactHeader();
+    return contact == null ? fallback : contact.getAddress().getURI().toString();
+  }
+
+  /** The route set: Record-Route as received by a UAS, reversed for a UAC (§12.1.1/§12.1.2). */
+  private static List<String> routeSet(SIPMessage msg, boolean reverse) {
+    RecordRouteList rr = msg.getRecordRouteHeaders();
+    if (rr == null || rr.isEmpty()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (RecordRoute r : rr) {
+      out.add(r.getHeaderValue());
+    }
+    if (reverse) {
+      Collections.reverse(out);
+    }
+    return out;
+  }
+
+  private static String body(SIPMessage msg) {
+    byte[] raw = msg.getRawContent();
+    return raw == null ? "" : new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private static String contentType(SIPMessage msg) {
+    return msg.getContentTypeHeader() == null ? "" : msg.getContentTypeHeader().getHeaderValue();
+  }
+
+  private static String describe(Command command) {
+    if (command instanceof Inbound in) {
+      return in.message().getFirstLine().trim() + " from " + in.flow();
+    }
+    return command.toString();
+  }
+}

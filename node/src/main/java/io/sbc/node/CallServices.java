@@ -1,0 +1,13 @@
+package io.sbc.node;
+
+import io.sbc.gateway.GatewayCommand;
+import io.sbc.protocol.CallIds;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** Per-node collaborators every call entity on the node shares (all thread-safe). */
+public record CallServices(
+    SbcSettings settings,
+    SipBuilder builder,
+    CallIds callIds,
+    ActorRef<GatewayCommand> gateway,
+    CallMetrics metrics) {}

@@ -1,0 +1,88 @@
+package io.sbc.node;
+
+import io.sbc.gateway.CborSerializable;
+import io.sbc.gateway.Flow;
+import java.util.List;
+
+/**
+ * One side of the B2BUA: the dialog between the SBC and one peer (RFC 3261 §12). The SBC is the
+ * UAS on the A-leg and the UAC on the B-leg; both are described from the SBC's point of view.
+ *
+ * @param localAddress the SBC's name-addr on this leg (From on B, To on A), without tag
+ * @param remoteAddress the peer's name-addr on this leg, without tag
+ * @param remoteTarget the peer's Contact URI, where in-dialog requests go
+ * @param routeSet Route values for in-dialog requests, in the order to send them
+ * @param remoteSdp the last session description the peer sent on this leg (may be empty)
+ * @param remoteSdpType its Content-Type
+ */
+public record Leg(
+    Side side,
+    String callId,
+    String localTag,
+    String remoteTag,
+    String localAddress,
+    String remoteAddress,
+    String remoteTarget,
+    List<String> routeSet,
+    long localCseq,
+    long remoteCseq,
+    Flow flow,
+    String remoteSdp,
+    String remoteSdpType)
+    implements CborSerializable {
+
+  public enum Side {
+    A,
+    B;
+
+    public Side other() {
+      return this == A ? B : A;
+    }
+  }
+
+  public Leg {
+    routeSet = List.copyOf(routeSet);
+    remoteTag = remoteTag == null ? "" : remoteTag;
+    remoteSdp = remoteSdp == null ? "" : remoteSdp;
+    remoteSdpType = remoteSdpType == null ? "" : remoteSdpType;
+  }
+
+  public Leg withNextLocalCseq() {
+    return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
+        routeSet, localCseq + 1, remoteCseq, flow, remoteSdp, remoteSdpType);
+  }
+
+  public Leg withLocalCseqBumpedBy(long step) {
+    return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
+        routeSet, localCseq + step, remoteCseq, flow, remoteSdp, remoteSdpType);
+  }
+
+  public Leg withRemoteCseq(long cseq) {
+    return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
+        routeSet, localCseq, cseq, flow, remoteSdp, remoteSdpType);
+  }
+
+  public Leg withRemoteTarget(String target) {
+    return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, target,
+        routeSet, localCseq, remoteCseq, flow, remoteSdp, remoteSdpType);
+  }
+
+  /** What a 2xx or dialog-creating 1xx from the B side fixes: its tag, target and route set. */
+  public Leg withRemoteDialog(String tag, String target, List<String> routes) {
+    return new Leg(side, callId, localTag, tag, localAddress, remoteAddress, target,
+        routes, localCseq, remoteCseq, flow, remoteSdp, remoteSdpType);
+  }
+
+  public Leg withRemoteSdp(String sdp, String type) {
+    if (sdp == null || sdp.isEmpty()) {
+      return this;
+    }
+    return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
+        routeSet, localCseq, remoteCseq, flow, sdp, type);
+  }
+
+  public Leg withFlow(Flow f) {
+    return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
+        routeSet, localCseq, remoteCseq, f, remoteSdp, remoteSdpType);
+  }
+}

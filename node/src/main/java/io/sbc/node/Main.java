@@ -1,0 +1,141 @@
+package io.sbc.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sbc.gateway.GatewayActor;
+import io.sbc.gateway.GatewayCommand;
+import io.sbc.gateway.GatewayStats;
+import io.sbc.gateway.SipGateway;
+import io.sbc.protocol.CallIds;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts one SBC node: journal schema, cluster, sharding, SIP gateway, management HTTP. */
+public final class Main {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  /** Exit codes an operator (or a supervisor) can tell apart. */
+  static final int EXIT_BAD_CONFIG = 2;
+  static final int EXIT_JOURNAL_UNAVAILABLE = 3;
+  static final int EXIT_SIP_BIND_FAILED = 4;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    Config config;
+    SbcSettings settings;
+    try {
+      config = withDerivedSettings(ConfigFactory.load());
+      settings = SbcSettings.create(config);
+    } catch (RuntimeException e) {
+      log.error("invalid configuration: {}", e.getMessage());
+      System.exit(EXIT_BAD_CONFIG);
+      return;
+    }
+    try {
+      Files.createDirectories(settings.dataDir());
+      Config db = config.getConfig("pekko-persistence-jdbc.shared-databases.slick.db");
+      JournalSchema.ensure(settings.journal(), db.getString("url"), db.getString("user"), db.getString("password"));
+    } catch (Exception e) {
+      log.error("journal database unusable ({}): {}", settings.journal(), e.getMessage());
+      System.exit(EXIT_JOURNAL_UNAVAILABLE);
+      return;
+    }
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sbc", config);
+    try {
+      start(system, config, settings);
+    } catch (Exception e) {
+      log.error("could not start the SIP gateway on {}:{}: {}", settings.sip().host(), settings.sip().port(), e.toString());
+      system.terminate();
+      System.exit(EXIT_SIP_BIND_FAILED);
+    }
+  }
+
+  static void start(ActorSystem<Void> system, Config config, SbcSettings settings) throws InterruptedException {
+    Cluster cluster = Cluster.get(system);
+    if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    MeterRegistry registry = NodeMetrics.get(system).registry();
+    GatewayStats stats = new GatewayStats();
+    bindGatewayStats(registry, stats);
+    CallIds callIds = new CallIds(settings.clusterSecret());
+    AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
+    SipGateway gateway =
+        new SipGateway(
+            settings.sip(),
+            (message, flow) ->
+                region.get().tell(new ShardingEnvelope<>(
+                    callIds.entityIdOf(message.getCallId().getCallId()),
+                    new CallEntity.Inbound(message, flow))),
+            stats);
+    ActorRef<GatewayCommand> gatewayRef =
+        system.systemActorOf(GatewayActor.create(gateway), "sip-gateway", Props.empty());
+    CallServices services =
+        new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef, new CallMetrics(registry));
+    region.set(CallEntity.init(system, services));
+    gateway.start(gatewayRef);
+    CoordinatedShutdown.get(system)
+        .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-sip-gateway", () -> {
+          gateway.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    PekkoManagement.get(system).start();
+    log.info("SBC node up: SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}",
+        settings.sip().host(), settings.sip().port(), config.getString("sbc.next-hop"),
+        config.getString("pekko.management.http.hostname"), config.getInt("pekko.management.http.port"),
+        settings.journal(), settings.dataDir());
+  }
+
+  /** Values computed from others: seed nodes from SBC_SEED_NODES, the H2 URL from the data dir. */
+  static Config withDerivedSettings(Config config) {
+    Config out = config;
+    String seeds = config.getString("sbc.cluster.seed-nodes").trim();
+    if (!seeds.isEmpty()) {
+      List<String> addresses = new ArrayList<>();
+      for (String hostPort : seeds.split(",")) {
+        addresses.add("pekko://sbc@" + hostPort.trim());
+      }
+      out = out.withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(addresses));
+    }
+    if (config.getString("sbc.journal").equals("h2")
+        && config.getString("pekko-persistence-jdbc.shared-databases.slick.db.url").isEmpty()) {
+      String dir = java.nio.file.Path.of(config.getString("sbc.data-dir")).toAbsolutePath().normalize().toString();
+      out = out.withValue("pekko-persistence-jdbc.shared-databases.slick.db.url",
+          ConfigValueFactory.fromAnyRef("jdbc:h2:file:" + dir + "/journal;DB_CLOSE_ON_EXIT=FALSE"));
+    }
+    return out.resolve();
+  }
+
+  private static void bindGatewayStats(MeterRegistry registry, GatewayStats stats) {
+    counter(registry, "sbc_sip_messages_received", stats.received);
+    counter(registry, "sbc_sip_messages_sent", stats.sent);
+    counter(registry, "sbc_sip_bad_requests_answered", stats.badRequestsAnswered);
+    counter(registry, "sbc_sip_messages_dropped", stats.dropped);
+    counter(registry, "sbc_sip_send_failures", stats.sendFailures);
+    counter(registry, "sbc_sip_keepalives", stats.keepAlives);
+  }
+
+  private static void counter(MeterRegistry registry, String name, LongAdder adder) {
+    FunctionCounter.builder(name, adder, LongAdder::doubleValue).register(registry);
+  }
+}

@@ -1,0 +1,40 @@
+package io.sbc.node;
+
+import com.typesafe.config.Config;
+import io.sbc.gateway.GatewaySettings;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The node's own settings, read once from {@code sbc { ... }}. */
+public record SbcSettings(
+    GatewaySettings sip,
+    Routes routes,
+    String clusterSecret,
+    TransactionTimers timers,
+    Duration linger,
+    Path dataDir,
+    String journal) {
+
+  /** RFC 3261 §17 timer base values; every other timer is derived from them. */
+  public record TransactionTimers(Duration t1, Duration t2, Duration t4) {
+    /** Timers B, F, H and the 2xx retransmission limit: 64·T1. */
+    public Duration timeout() {
+      return t1.multipliedBy(64);
+    }
+  }
+
+  public static SbcSettings create(Config config) {
+    Config sbc = config.getConfig("sbc");
+    return new SbcSettings(
+        GatewaySettings.create(sbc.getConfig("sip")),
+        Routes.create(sbc),
+        sbc.getString("cluster-secret"),
+        new TransactionTimers(
+            sbc.getDuration("transaction.t1"),
+            sbc.getDuration("transaction.t2"),
+            sbc.getDuration("transaction.t4")),
+        sbc.getDuration("call.linger"),
+        Path.of(sbc.getString("data-dir")).toAbsolutePath().normalize(),
+        sbc.getString("journal"));
+  }
+}

@@ -1,0 +1,185 @@
+package io.sbc.node;
+
+import gov.nist.javax.sip.address.AddressFactoryImpl;
+import gov.nist.javax.sip.header.HeaderFactoryImpl;
+import gov.nist.javax.sip.header.SIPHeader;
+import gov.nist.javax.sip.message.MessageFactoryImpl;
+import gov.nist.javax.sip.message.SIPMessage;
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import io.sbc.gateway.GatewaySettings;
+import io.sbc.protocol.Transport;
+import java.text.ParseException;
+import java.util.List;
+import java.util.ListIterator;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.sip.InvalidArgumentException;
+import javax.sip.address.SipURI;
+import javax.sip.address.URI;
+import javax.sip.header.CSeqHeader;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.ContactHeader;
+import javax.sip.header.ContentTypeHeader;
+import javax.sip.header.FromHeader;
+import javax.sip.header.Header;
+import javax.sip.header.MaxForwardsHeader;
+import javax.sip.header.ToHeader;
+import javax.sip.header.ViaHeader;
+
+/**
+ * Builds the SBC's own messages with the JAIN-SIP factories: requests on a leg (with the SBC's
+ * Via, Contact, tags and CSeq, so nothing of the other leg's topology leaks) and responses.
+ * Stateless and thread-safe; one instance per node.
+ */
+public final class SipBuilder {
+  /** End-to-end headers copied across the B2BUA; everything else is hop- or leg-specific. */
+  private static final List<String> PASSED_HEADERS =
+      List.of(
+          "Allow", "Accept", "Supported", "Event", "Subscription-State", "Refer-To",
+          "Referred-By", "Content-Disposition", "Info-Package", "Recv-Info", "Subject", "Reason",
+          "Retry-After", "Unsupported", "Warning", "Allow-Events");
+
+  private final MessageFactoryImpl messages = new MessageFactoryImpl();
+  private final HeaderFactoryImpl headers = new HeaderFactoryImpl();
+  private final AddressFactoryImpl addresses = new AddressFactoryImpl();
+  private final GatewaySettings sip;
+
+  public SipBuilder(GatewaySettings sip) {
+    this.sip = sip;
+  }
+
+  public static String newTag() {
+    return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
+  }
+
+  public static String newBranch() {
+    return "z9hG4bK" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+  }
+
+  /** The SBC's Contact URI for a transport. */
+  public String contactUri(Transport transport) {
+    return "sip:sbc@"
+        + sip.advertisedHost()
+        + ":"
+        + sip.port()
+        + (transport == Transport.UDP ? "" : ";transport=" + transport.token());
+  }
+
+  /** The SBC's name-addr for the B-leg From: the caller's display name and user, our host. */
+  public String hiddenAddress(SIPRequest aInvite) {
+    javax.sip.address.Address from = aInvite.getFrom().getAddress();
+    String user = from.getURI() instanceof SipURI su && su.getUser() != null ? su.getUser() : "anonymous";
+    String display = from.getDisplayName();
+    String name = display == null ? "" : "\"" + display.replace("\"", "") + "\" ";
+    return name + "<sip:" + user + "@" + sip.advertisedHost() + ">";
+  }
+
+  /** The first INVITE on the B-leg, to the next hop, carrying the caller's body. */
+  public SIPRequest initialInvite(SIPRequest aInvite, Leg b, Routes.NextHop hop, String branch)
+      throws ParseException, InvalidArgumentException {
+    String user =
+        aInvite.getRequestURI() instanceof SipURI su && su.getUser() != null ? su.getUser() : null;
+    String target =
+        "sip:" + (user == null ? "" : user + "@") + hostPort(hop.host(), hop.port())
+            + (hop.transport() == Transport.UDP ? "" : ";transport=" + hop.transport().token());
+    int maxForwards = aInvite.getMaxForwards() == null ? 70 : aInvite.getMaxForwards().getMaxForwards() - 1;
+    SIPRequest invite =
+        request(addresses.createURI(target), "INVITE", b, b.localCseq(), branch, hop.transport(),
+            Math.max(maxForwards, 0));
+    // The dialog's remote address on B is the target itself: no tag yet.
+    invite.setHeader(headers.createHeader(ToHeader.NAME, b.remoteAddress()));
+    invite.setHeader(contact(hop.transport()));
+    copyBody(aInvite, invite);
+    copyPassedHeaders(aInvite, invite);
+    return invite;
+  }
+
+  /** An in-dialog request from the SBC on a leg (BYE, re-INVITE, relayed INFO, ACK, ...). */
+  public SIPRequest inDialog(Leg leg, String method, long cseq, String branch, SIPMessage source)
+      throws ParseException, InvalidArgumentException {
+    SIPRequest req =
+        request(addresses.createURI(leg.remoteTarget()), method, leg, cseq, branch,
+            leg.flow().transport(), 70);
+    for (String route : leg.routeSet()) {
+      req.addHeader(headers.createHeader("Route", route));
+    }
+    if (method.equals("INVITE") || method.equals("UPDATE") || method.equals("SUBSCRIBE")
+        || method.equals("NOTIFY") || method.equals("REFER")) {
+      req.setHeader(contact(leg.flow().transport()));
+    }
+    if (source != null) {
+      copyBody(source, req);
+      copyPassedHeaders(source, req);
+    }
+    return req;
+  }
+
+  private SIPRequest request(URI target, String method, Leg leg, long cseq, String branch,
+      Transport transport, int maxForwards) throws ParseException, InvalidArgumentException {
+    CallIdHeader callId = headers.createCallIdHeader(leg.callId());
+    CSeqHeader cseqHeader = headers.createCSeqHeader(cseq, method);
+    FromHeader from = (FromHeader) headers.createHeader(FromHeader.NAME, leg.localAddress() + ";tag=" + leg.localTag());
+    String to = leg.remoteAddress() + (leg.remoteTag().isEmpty() ? "" : ";tag=" + leg.remoteTag());
+    ToHeader toHeader = (ToHeader) headers.createHeader(ToHeader.NAME, to);
+    ViaHeader via = headers.createViaHeader(sip.advertisedHost(), sip.port(), transport.token(), branch);
+    via.setRPort();
+    MaxForwardsHeader mf = headers.createMaxForwardsHeader(maxForwards);
+    return (SIPRequest) messages.createRequest(target, method, callId, cseqHeader, from, toHeader, List.of(via), mf);
+  }
+
+  private ContactHeader contact(Transport transport) throws ParseException {
+    return headers.createContactHeader(addresses.createAddress(contactUri(transport)));
+  }
+
+  /**
+   * A response of the SBC to a request it received: {@code relayed} (if any) supplies the reason
+   * phrase, body and end-to-end headers of the response that came from the other leg.
+   */
+  public SIPResponse response(SIPRequest request, int status, String reason, String toTag,
+      SIPResponse relayed) throws ParseException {
+    SIPResponse resp = request.createResponse(status, reason);
+    if (toTag != null && status > 100 && resp.getTo().getTag() == null) {
+      resp.getTo().setTag(toTag);
+    }
+    String method = request.getMethod();
+    boolean targetRefresh = method.equals("INVITE") || method.equals("UPDATE") || method.equals("SUBSCRIBE");
+    if (targetRefresh && status > 100 && status < 300) {
+      resp.setHeader(contact(Transport.fromToken(request.getTopmostVia().getTransport())));
+    }
+    if (relayed != null) {
+      copyBody(relayed, resp);
+      copyPassedHeaders(relayed, resp);
+    }
+    return resp;
+  }
+
+  private void copyBody(SIPMessage from, SIPMessage to) throws ParseException {
+    byte[] body = from.getRawContent();
+    ContentTypeHeader type = from.getContentTypeHeader();
+    if (body != null && body.length > 0 && type != null) {
+      to.setContent(body, (ContentTypeHeader) type.clone());
+    }
+  }
+
+  private static void copyPassedHeaders(SIPMessage from, SIPMessage to) {
+    for (String name : PASSED_HEADERS) {
+      ListIterator<SIPHeader> it = from.getHeaders(name);
+      while (it != null && it.hasNext()) {
+        Header h = (Header) it.next().clone();
+        if (name.equals("Supported") || name.equals("Require")) {
+          // No PRACK support yet: never let 100rel across, or the peer would wait for PRACKs.
+          if (h.toString().toLowerCase(Locale.ROOT).contains("100rel")) {
+            continue;
+          }
+        }
+        to.addHeader(h);
+      }
+    }
+  }
+
+  private static String hostPort(String host, int port) {
+    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    return h + ":" + port;
+  }
+}

@@ -1,0 +1,27 @@
+package io.sbc.gateway;
+
+import com.typesafe.config.Config;
+
+/** Gateway settings from {@code sbc.sip} (see the node's reference.conf). */
+public record GatewaySettings(
+    String host,
+    int port,
+    String advertisedHost,
+    int ioThreads,
+    int maxMessageBytes,
+    int udpBufferBytes,
+    int connectTimeoutMillis) {
+
+  public static GatewaySettings create(Config sip) {
+    String host = sip.getString("host");
+    String advertised = sip.getString("advertised-host");
+    return new GatewaySettings(
+        host,
+        sip.getInt("port"),
+        advertised.isEmpty() ? host : advertised,
+        sip.getInt("io-threads"),
+        (int) sip.getBytes("max-message-size").longValue(),
+        (int) sip.getBytes("udp-buffer-size").longValue(),
+        (int) sip.getDuration("connect-timeout").toMillis());
+  }
+}

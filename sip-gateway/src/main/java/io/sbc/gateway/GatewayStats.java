@@ -1,0 +1,13 @@
+package io.sbc.gateway;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters the node exports as metrics; plain adders so the gateway needs no metrics library. */
+public final class GatewayStats {
+  public final LongAdder received = new LongAdder();
+  public final LongAdder sent = new LongAdder();
+  public final LongAdder badRequestsAnswered = new LongAdder();
+  public final LongAdder dropped = new LongAdder();
+  public final LongAdder sendFailures = new LongAdder();
+  public final LongAdder keepAlives = new LongAdder();
+}

@@ -1,0 +1,9 @@
+package io.sbc.gateway;
+
+import gov.nist.javax.sip.message.SIPMessage;
+
+/** Receives every well-formed message a gateway decodes, with the flow it arrived on. */
+@FunctionalInterface
+public interface InboundSink {
+  void accept(SIPMessage message, Flow flow);
+}

@@ -1,0 +1,281 @@
+package io.sbc.gateway;
+
+import gov.nist.javax.sip.message.SIPMessage;
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.sbc.gateway.codec.SipStreamDecoder;
+import io.sbc.protocol.DecodeResult;
+import io.sbc.protocol.SipCodec;
+import io.sbc.protocol.Transport;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Netty side of a node: one UDP socket and one TCP listener on the SIP address, plus the
+ * outbound TCP connections it opens. It keeps no call state: every decoded message goes to the
+ * {@link InboundSink} together with its {@link Flow}; answers come back through {@link #send}.
+ */
+public final class SipGateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SipGateway.class);
+
+  private final GatewaySettings settings;
+  private final InboundSink sink;
+  private final GatewayStats stats;
+  private final EventLoopGroup group;
+  private final Map<String, Channel> connections = new ConcurrentHashMap<>();
+  private final Map<InetSocketAddress, ChannelFuture> outbound = new ConcurrentHashMap<>();
+  private volatile ActorRef<GatewayCommand> self;
+  private Channel udp;
+  private Channel tcpServer;
+
+  public SipGateway(GatewaySettings settings, InboundSink sink, GatewayStats stats) {
+    this.settings = settings;
+    this.sink = sink;
+    this.stats = stats;
+    this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
+  }
+
+  /** Binds UDP and TCP; {@code self} is the actor that flows name for replies. */
+  public void start(ActorRef<GatewayCommand> self) throws InterruptedException {
+    this.self = self;
+    InetSocketAddress local = new InetSocketAddress(settings.host(), settings.port());
+    udp =
+        new Bootstrap()
+            .group(group)
+            .channel(NioDatagramChannel.class)
+            .option(ChannelOption.SO_RCVBUF, settings.udpBufferBytes())
+            .option(ChannelOption.SO_SNDBUF, settings.udpBufferBytes())
+            .handler(new UdpHandler())
+            .bind(local)
+            .sync()
+            .channel();
+    tcpServer =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(streamInitializer())
+            .bind(local)
+            .sync()
+            .channel();
+    log.info("SIP gateway listening on {} (udp, tcp)", local);
+  }
+
+  public GatewaySettings settings() {
+    return settings;
+  }
+
+  /**
+   * Sends bytes on a flow. UDP goes out of the node's SIP socket; TCP uses the flow's connection
+   * if it is still open, else a connection to the remote address (opened on demand and reused).
+   */
+  public void send(Flow flow, byte[] bytes, Consumer<String> onFailure) {
+    if (flow.transport() == Transport.UDP) {
+      ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+      udp.writeAndFlush(new DatagramPacket(buf, flow.remote()))
+          .addListener(f -> afterWrite(f.isSuccess(), f.cause(), flow, onFailure));
+      return;
+    }
+    Channel pinned = flow.connectionId().isEmpty() ? null : connections.get(flow.connectionId());
+    if (pinned != null && pinned.isActive()) {
+      write(pinned, bytes, flow, onFailure);
+      return;
+    }
+    ChannelFuture connecting = outbound.computeIfAbsent(flow.remote(), this::connect);
+    connecting.addListener(
+        f -> {
+          if (f.isSuccess() && connecting.channel().isActive()) {
+            write(connecting.channel(), bytes, flow, onFailure);
+          } else {
+            outbound.remove(flow.remote(), connecting);
+            afterWrite(false, f.cause(), flow, onFailure);
+          }
+        });
+  }
+
+  private void write(Channel channel, byte[] bytes, Flow flow, Consumer<String> onFailure) {
+    channel
+        .writeAndFlush(Unpooled.wrappedBuffer(bytes))
+        .addListener(f -> afterWrite(f.isSuccess(), f.cause(), flow, onFailure));
+  }
+
+  private void afterWrite(boolean ok, Throwable cause, Flow flow, Consumer<String> onFailure) {
+    if (ok) {
+      stats.sent.increment();
+      return;
+    }
+    stats.sendFailures.increment();
+    String reason = cause == null ? "connection closed" : cause.toString();
+    log.warn("sending to {} failed: {}", flow, reason);
+    if (onFailure != null) {
+      onFailure.accept(reason);
+    }
+  }
+
+  private ChannelFuture connect(InetSocketAddress remote) {
+    log.debug("opening TCP connection to {}", remote);
+    return new Bootstrap()
+        .group(group)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
+        .handler(streamInitializer())
+        .connect(remote);
+  }
+
+  private ChannelInitializer<SocketChannel> streamInitializer() {
+    return new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(SocketChannel ch) {
+        String id = ch.id().asShortText();
+        connections.put(id, ch);
+        ch.closeFuture()
+            .addListener(
+                f -> {
+                  connections.remove(id);
+                  InetSocketAddress remote = ch.remoteAddress();
+                  if (remote != null) {
+                    outbound.computeIfPresent(remote, (k, v) -> v.channel() == ch ? null : v);
+                  }
+                });
+        ch.pipeline()
+            .addLast("framer", new SipStreamDecoder(settings.maxMessageBytes()))
+            .addLast("sip", new StreamHandler(id));
+      }
+    };
+  }
+
+  /** Common handling of one decoded datagram or stream frame. */
+  private void onDecoded(DecodeResult result, Flow flow, Consumer<byte[]> reply) {
+    stats.received.increment();
+    if (result instanceof DecodeResult.Rejected rejected) {
+      if (rejected.answer().isPresent()) {
+        stats.badRequestsAnswered.increment();
+        log.info("answering 400 to {}: {}", flow, rejected.reason());
+        reply.accept(SipCodec.encode(rejected.answer().get()));
+      } else {
+        stats.dropped.increment();
+        log.info("dropping undecodable message from {}: {}", flow, rejected.reason());
+      }
+      return;
+    }
+    SIPMessage message = ((DecodeResult.Decoded) result).message();
+    if (message instanceof SIPRequest request) {
+      try {
+        Vias.stampReceived(request, flow.remoteHost(), flow.remotePort());
+      } catch (Exception e) {
+        SIPResponse bad = request.createResponse(400, "Bad Request (unusable Via)");
+        stats.badRequestsAnswered.increment();
+        reply.accept(SipCodec.encode(bad));
+        return;
+      }
+    }
+    try {
+      sink.accept(message, flow);
+    } catch (RuntimeException e) {
+      // The sink must not break the pipeline: count the message as dropped and go on.
+      stats.dropped.increment();
+      log.error("could not hand over message from {}", flow, e);
+    }
+  }
+
+  private final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      ByteBuf content = packet.content();
+      byte[] bytes = new byte[content.readableBytes()];
+      content.getBytes(content.readerIndex(), bytes);
+      InetSocketAddress sender = packet.sender();
+      if (isKeepAlive(bytes)) {
+        stats.keepAlives.increment();
+        return;
+      }
+      String host = sender.getAddress().getHostAddress();
+      Flow flow = new Flow(Transport.UDP, host, sender.getPort(), "", self);
+      onDecoded(
+          SipCodec.decode(bytes),
+          flow,
+          reply -> ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reply), sender)));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.warn("UDP socket error: {}", cause.toString());
+    }
+  }
+
+  /** RFC 5626 §4.4.1 / common practice: a datagram of only CR/LF is a keep-alive, not SIP. */
+  private static boolean isKeepAlive(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b != '\r' && b != '\n' && b != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private final class StreamHandler extends SimpleChannelInboundHandler<DecodeResult> {
+    private final String connectionId;
+
+    StreamHandler(String connectionId) {
+      this.connectionId = connectionId;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DecodeResult result) {
+      InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+      Flow flow =
+          new Flow(
+              Transport.TCP,
+              remote.getAddress().getHostAddress(),
+              remote.getPort(),
+              connectionId,
+              self);
+      onDecoded(result, flow, reply -> ctx.writeAndFlush(Unpooled.wrappedBuffer(reply)));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.info("closing TCP connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (udp != null) {
+      udp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+    if (tcpServer != null) {
+      tcpServer.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+    connections.values().forEach(Channel::close);
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+}

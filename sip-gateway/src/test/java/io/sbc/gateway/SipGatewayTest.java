@@ -1,0 +1,156 @@
+package io.sbc.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import gov.nist.javax.sip.header.Via;
+import gov.nist.javax.sip.message.SIPMessage;
+import gov.nist.javax.sip.message.SIPRequest;
+import io.sbc.protocol.Transport;
+import java.io.InputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The gateway on real loopback sockets: what reaches the sink, what is answered, what is dropped. */
+class SipGatewayTest {
+  private record Received(SIPMessage message, Flow flow) {}
+
+  private final BlockingQueue<Received> inbound = new LinkedBlockingQueue<>();
+  private final GatewayStats stats = new GatewayStats();
+  private SipGateway gateway;
+  private int port;
+
+  @BeforeEach
+  void start() throws Exception {
+    port = freePort();
+    gateway = new SipGateway(
+        new GatewaySettings("127.0.0.1", port, "127.0.0.1", 1, 65535, 1 << 20, 2000),
+        (m, f) -> inbound.add(new Received(m, f)), stats);
+    gateway.start(null);
+  }
+
+  @AfterEach
+  void stop() {
+    gateway.close();
+  }
+
+  @Test
+  void udpRequestReachesSinkWithReceivedAndRport() throws Exception {
+    try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      client.send(datagram(options("client.invalid", 5099, ";rport")));
+      Received r = inbound.poll(5, TimeUnit.SECONDS);
+      assertNotNull(r, "request did not reach the sink");
+      Via top = ((SIPRequest) r.message()).getTopmostVia();
+      assertEquals("127.0.0.1", top.getReceived());
+      assertEquals(client.getLocalPort(), top.getRPort());
+      assertEquals(Transport.UDP, r.flow().transport());
+      assertEquals(client.getLocalPort(), r.flow().remotePort());
+    }
+  }
+
+  @Test
+  void udpWithoutRportGetsReceivedOnlyWhenHostDiffers() throws Exception {
+    try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      client.send(datagram(options("127.0.0.1", client.getLocalPort(), "")));
+      Via top = ((SIPRequest) inbound.poll(5, TimeUnit.SECONDS).message()).getTopmostVia();
+      assertNull(top.getReceived(), "sent-by matches the source: no received (RFC 3261 18.2.1)");
+      assertTrue(top.getRPort() <= 0);
+    }
+  }
+
+  @Test
+  void malformedRequestWithUsableHeadersIsAnswered400() throws Exception {
+    String bad = options("127.0.0.1", 5099, "").replace("CSeq: 1 OPTIONS", "CSeq: 1 INVITE");
+    try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      client.setSoTimeout(5000);
+      client.send(datagram(bad));
+      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+      client.receive(answer);
+      String text = new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+      assertTrue(text.startsWith("SIP/2.0 400 "), text);
+      assertTrue(text.contains("Call-ID: gw-test-1"), text);
+      assertNull(inbound.poll(300, TimeUnit.MILLISECONDS), "a rejected request must not reach the sink");
+      assertEquals(1, stats.badRequestsAnswered.sum());
+    }
+  }
+
+  @Test
+  void garbageIsDroppedAndCounted() throws Exception {
+    try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      client.send(datagram("\u0001\u0002 not SIP at all\r\n\r\n"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (stats.dropped.sum() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(1, stats.dropped.sum());
+      assertNull(inbound.poll(100, TimeUnit.MILLISECONDS));
+    }
+  }
+
+  @Test
+  void tcpResponseGoesBackOnTheSameConnection() throws Exception {
+    try (Socket client = new Socket("127.0.0.1", port)) {
+      client.setSoTimeout(5000);
+      client.getOutputStream().write(options("127.0.0.1", client.getLocalPort(), "").getBytes(StandardCharsets.UTF_8));
+      Received r = inbound.poll(5, TimeUnit.SECONDS);
+      assertNotNull(r);
+      assertEquals(Transport.TCP, r.flow().transport());
+      assertTrue(!r.flow().connectionId().isEmpty());
+      byte[] response = ((SIPRequest) r.message()).createResponse(200).encodeAsBytes("TCP");
+      gateway.send(r.flow(), response, reason -> { throw new AssertionError(reason); });
+      InputStream in = client.getInputStream();
+      byte[] buf = new byte[response.length];
+      int n = 0;
+      while (n < buf.length) {
+        int k = in.read(buf, n, buf.length - n);
+        assertTrue(k > 0, "connection closed early");
+        n += k;
+      }
+      assertTrue(new String(buf, StandardCharsets.UTF_8).startsWith("SIP/2.0 200"));
+    }
+  }
+
+  @Test
+  void tcpConnectFailureIsReported() throws Exception {
+    int closed = freePort();
+    BlockingQueue<String> failures = new LinkedBlockingQueue<>();
+    gateway.send(new Flow(Transport.TCP, "127.0.0.1", closed, "", null),
+        options("127.0.0.1", port, "").getBytes(StandardCharsets.UTF_8), failures::add);
+    assertNotNull(failures.poll(5, TimeUnit.SECONDS), "connection refused must be reported");
+  }
+
+  private DatagramPacket datagram(String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    return new DatagramPacket(bytes, bytes.length, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+  }
+
+  private static String options(String viaHost, int viaPort, String viaParams) {
+    return "OPTIONS sip:sbc@127.0.0.1 SIP/2.0\r\n"
+        + "Via: SIP/2.0/UDP " + viaHost + ":" + viaPort + ";branch=z9hG4bKgw1" + viaParams + "\r\n"
+        + "Max-Forwards: 70\r\n"
+        + "From: <sip:a@example.com>;tag=1\r\n"
+        + "To: <sip:sbc@127.0.0.1>\r\n"
+        + "Call-ID: gw-test-1\r\n"
+        + "CSeq: 1 OPTIONS\r\n"
+        + "Content-Length: 0\r\n\r\n";
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
