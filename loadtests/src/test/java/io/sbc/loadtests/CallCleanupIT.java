@@ -1,0 +1,56 @@
+package io.sbc.loadtests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Finished calls leave nothing behind: once the linger time (shortened here) has passed, the
+ * node hosts no call entity, and its counters account for every call.
+ */
+class CallCleanupIT {
+  private static final Pattern ENTITIES = Pattern.compile("\"numEntities\":(\\d+)");
+
+  @Test
+  void finishedCallsStopTheirEntities() throws Exception {
+    int calls = 150;
+    int uasPort = Ports.free();
+    try (NodeProcess node = NodeProcess.start("cleanup", "sip:127.0.0.1:" + uasPort, "sbc.call.linger = 2s");
+        Sipp uas = Sipp.start("uas-cleanup", "uas.xml", "u1", uasPort, "-m", Integer.toString(calls));
+        Sipp uac = Sipp.start("uac-cleanup", "uac.xml", "u1", Ports.free(),
+            "-s", "erin", "-m", Integer.toString(calls), "-r", "50", "-set", "hold_ms", "1000",
+            "127.0.0.1:" + node.sipPort)) {
+      assertEquals(0, uac.await(120), uac.diagnostics() + node.tail());
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      long left = entities(node);
+      while (left > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+        left = entities(node);
+      }
+      assertEquals(0, left, "call entities still alive long after their calls ended");
+      String metrics = node.httpGet("/metrics");
+      assertEquals(calls, counter(metrics, "sbc_calls_established_total"), metrics);
+      assertEquals(calls, counter(metrics, "sbc_calls_ended_total"), metrics);
+    }
+  }
+
+  private static long entities(NodeProcess node) throws Exception {
+    Matcher m = ENTITIES.matcher(node.httpGet("/cluster/shards/Call"));
+    long sum = 0;
+    while (m.find()) {
+      sum += Long.parseLong(m.group(1));
+    }
+    return sum;
+  }
+
+  private static long counter(String metrics, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + " ([0-9.]+)$").matcher(metrics);
+    if (!m.find()) {
+      throw new AssertionError("metric " + name + " missing");
+    }
+    return (long) Double.parseDouble(m.group(1));
+  }
+}
