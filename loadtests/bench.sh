@@ -312,7 +312,11 @@ CPS=$(awk -v s="$SUCC" -v e="$ELAPSED" 'BEGIN { if (e > 0) printf "%.1f\n", s / 
 CPS_NET=$(awk -v s="$SUCC" -v e="$ELAPSED" -v h="$HOLD_MS" 'BEGIN {
   e -= h / 1000; if (e > 0) printf "%.1f\n", s / e; else print "n/a" }')
 
-RTT_FILE=$(find "$WORK" -maxdepth 1 -name 'uac_*_rtt.csv' | head -n 1)
+# (a glob, not `find | head`: with pipefail a SIGPIPE from find would abort the script)
+shopt -s nullglob
+RTT_FILES=("$WORK"/uac_*_rtt.csv)
+shopt -u nullglob
+RTT_FILE=${RTT_FILES[0]:-}
 P50=n/a; P99=n/a; SETUP_P50=n/a; SETUP_P99=n/a
 if [[ -n $RTT_FILE && -s $RTT_FILE ]]; then
   rtt_values "$RTT_FILE" 1 >"$WORK/rtd1.txt"   # INVITE -> first response

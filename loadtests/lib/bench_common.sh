@@ -56,7 +56,8 @@ percentile() {
   if ((n == 0)); then echo "n/a"; return; fi
   sort -g "$file" | awk -v p="$p" -v n="$n" '
     BEGIN { r = int((p / 100) * n); if (r < (p / 100) * n) r++; if (r < 1) r = 1 }
-    NR == r { printf "%.3f\n", $1; exit }'
+    NR == r { v = $1 }
+    END { printf "%.3f\n", v }'   # reads to the end: an early exit would SIGPIPE sort under pipefail
 }
 
 # rtt_values RTT_CSV RTD_NAME : response times (ms) of one rtd from a SIPp

@@ -180,7 +180,14 @@ public final class CallEntity
       sends.forEach(Runnable::run);
       return Effect().none();
     }
-    // Answers that depend on the dialog being durable go out only once it is written.
+    boolean confirmsDialog = outcome.events().stream().anyMatch(e -> e instanceof CallEstablished);
+    if (!confirmsDialog) {
+      // Nothing the peers see depends on this write (e.g. the end of a call): answer first.
+      sends.forEach(Runnable::run);
+      return Effect().persist(outcome.events());
+    }
+    // The 2xx that confirms a dialog goes out only once the dialog is durable, so that a call
+    // the caller believes established survives the loss of this node.
     return Effect().persist(outcome.events()).thenRun(s -> sends.forEach(Runnable::run));
   }
 
