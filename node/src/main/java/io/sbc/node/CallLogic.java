@@ -115,6 +115,9 @@ final class CallLogic {
       // A message we cannot handle must not kill the call: log it with the call and go on.
       log.error("call {}: could not handle {}", entityId, describe(command), e);
     }
+    if (phase == Phase.ENDED) {
+      releaseParsedRequests();
+    }
     if (phase == Phase.IDLE || phase == Phase.ENDED) {
       if (!timers.isTimerActive("linger")) {
         timers.startSingleTimer("linger", new TimerFired("linger"), services.settings().linger());
@@ -355,7 +358,7 @@ final class CallLogic {
     st.ackLeg = ct.side;
     st.ackCseq = ct.request.getCSeq().getSeqNumber();
     st.ackInviteBranch = ct.branch;
-    awaitingAck.put(st.side + "|" + st.request.getCSeq().getSeqNumber(), st);
+    awaitingAck.put(st.side + "|" + st.cseq, st);
     respond(st, resp.getStatusCode(), resp.getReasonPhrase(), resp);
     if (!st.flow.transport().reliable()) {
       startServerRetransmit(st);
@@ -465,7 +468,7 @@ final class CallLogic {
       return;
     }
     timers.cancel("sretx:" + st.key);
-    if (awaitingAck.remove(st.side + "|" + st.request.getCSeq().getSeqNumber()) != null) {
+    if (awaitingAck.remove(st.side + "|" + st.cseq) != null) {
       // §13.3.1.4: a 2xx never acknowledged means the dialog is dead: hang up both legs.
       services.metrics().timeouts.increment();
       log.info("call {}: no ACK for the 2xx on leg {}; ending the call", entityId, st.side);
@@ -567,6 +570,19 @@ final class CallLogic {
       persisted = false;
     }
     log.debug("call {} ended: {}", entityId, reason);
+  }
+
+  /**
+   * A finished call lingers (timer J) only to answer retransmissions, for which the encoded last
+   * response suffices: dropping the parsed requests keeps thousands of lingering calls cheap.
+   */
+  private void releaseParsedRequests() {
+    for (Server st : servers.values()) {
+      if (st.answered()) {
+        st.request = null;
+      }
+    }
+    awaitingAck.clear();
   }
 
   private void resetSoftState() {

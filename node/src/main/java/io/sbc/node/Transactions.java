@@ -23,8 +23,10 @@ final class Transactions {
   static final class Server {
     final String key;
     final Leg.Side side;
-    final SIPRequest request;
     final Flow flow;
+    final long cseq;
+    /** The request; dropped once the call has ended and only retransmissions are answered. */
+    SIPRequest request;
     byte[] lastResponse;
     int finalStatus;
     Duration interval;
@@ -40,6 +42,7 @@ final class Transactions {
       this.side = side;
       this.request = request;
       this.flow = flow;
+      this.cseq = request.getCSeq().getSeqNumber();
     }
 
     boolean answered() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import gov.nist.javax.sip.header.Via;
 import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
+import io.sbc.gateway.codec.NettyLeakDetectorExtension;
 import io.sbc.protocol.Transport;
 import java.io.InputStream;
 import java.net.DatagramPacket;
@@ -23,8 +24,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The gateway on real loopback sockets: what reaches the sink, what is answered, what is dropped. */
+/**
+ * The gateway on real loopback sockets: what reaches the sink, what is answered, what is dropped;
+ * a buffer leak reported by Netty's detector (PARANOID in the build) fails the test.
+ */
+@ExtendWith(NettyLeakDetectorExtension.class)
 class SipGatewayTest {
   private record Received(SIPMessage message, Flow flow) {}
 
