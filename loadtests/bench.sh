@@ -22,7 +22,8 @@
 #                       Measures SIPp itself on this machine (node columns n/a).
 #
 # Environment: SBC_NODE_JAR=/path/to.jar uses that jar instead of
-# node/target/sbc-node-*-all.jar (no maven build then).
+# node/target/sbc-node-*-all.jar (no maven build then); SBC_JAVA_OPTS adds
+# JVM options to the node (the heap stays fixed at 1 GiB).
 #
 # Output: a summary on stdout and one Markdown table row appended to the
 # report. Exit status: 0 if every call succeeded, 1 if any call failed (or the
@@ -145,7 +146,7 @@ start_node() {
     SBC_HTTP_PORT="$http_port" \
     SBC_DATA_DIR="$WORK/node-data" \
     SBC_CLUSTER_PORT="$cluster_port" \
-    java -Xms1g -Xmx1g -jar "$NODE_JAR" >"$WORK/node.log" 2>&1 &
+    java -Xms1g -Xmx1g ${SBC_JAVA_OPTS:-} -jar "$NODE_JAR" >"$WORK/node.log" 2>&1 &
   NODE_PID=$!
 }
 

@@ -46,12 +46,16 @@ public final class CallEntity
   // ---- commands --------------------------------------------------------------------------
   public sealed interface Command extends CborSerializable {}
 
-  /** A SIP message for this call, as decoded by some node's gateway, with its flow. */
+  /**
+   * A SIP message for this call, as decoded by some node's gateway, with its flow and the wall
+   * clock time of decoding (for the processing lag that drives admission control).
+   */
   public record Inbound(
       @JsonSerialize(using = SipMessageJson.Writer.class)
           @JsonDeserialize(using = SipMessageJson.Reader.class)
           SIPMessage message,
-      Flow flow)
+      Flow flow,
+      long decodedAtMillis)
       implements Command {}
 
   /** One of the call's own timers fired; {@code key} says which (see {@link CallLogic}). */
@@ -129,6 +133,7 @@ public final class CallEntity
   private static final int STASH_CAPACITY = 64;
 
   private final boolean fresh;
+  private final CallServices services;
   private final CallLogic logic;
   private final ActorContext<Command> context;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
@@ -142,6 +147,7 @@ public final class CallEntity
       boolean fresh) {
     super(PersistenceId.of(ENTITY_KEY.name(), entityId));
     this.fresh = fresh;
+    this.services = services;
     this.context = context;
     this.shard = shard;
     ActorRef<GatewayCommand.SendFailed> failures =
@@ -170,6 +176,9 @@ public final class CallEntity
   private Effect<Event, State> onCommand(State state, Command command) {
     if (command instanceof Stop) {
       return Effect().stop();
+    }
+    if (command instanceof Inbound in) {
+      services.admission().recordLag(System.currentTimeMillis() - in.decodedAtMillis());
     }
     CallLogic.Outcome outcome = logic.handle(command);
     if (outcome.passivate()) {

@@ -1,5 +1,6 @@
 package io.sbc.node;
 
+import io.sbc.gateway.AdmissionControl;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.protocol.CallIds;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -10,4 +11,5 @@ public record CallServices(
     SipBuilder builder,
     CallIds callIds,
     ActorRef<GatewayCommand> gateway,
-    CallMetrics metrics) {}
+    CallMetrics metrics,
+    AdmissionControl admission) {}

@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sbc.gateway.AdmissionControl;
 import io.sbc.gateway.GatewayActor;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.gateway.GatewayStats;
@@ -78,6 +80,11 @@ public final class Main {
     MeterRegistry registry = NodeMetrics.get(system).registry();
     GatewayStats stats = new GatewayStats();
     bindGatewayStats(registry, stats);
+    AdmissionControl admission = new AdmissionControl(
+        config.getDuration("sbc.admission.max-processing-lag").toMillis(),
+        (int) config.getDuration("sbc.admission.retry-after").toSeconds());
+    FunctionCounter.builder("sbc_calls_refused_overload", admission, AdmissionControl::rejected).register(registry);
+    Gauge.builder("sbc_processing_lag_ms", admission, AdmissionControl::averageLagMillis).register(registry);
     CallIds callIds = new CallIds(settings.clusterSecret());
     AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
     SipGateway gateway =
@@ -86,12 +93,13 @@ public final class Main {
             (message, flow) ->
                 region.get().tell(new ShardingEnvelope<>(
                     callIds.entityIdOf(message.getCallId().getCallId()),
-                    new CallEntity.Inbound(message, flow))),
-            stats);
+                    new CallEntity.Inbound(message, flow, System.currentTimeMillis()))),
+            stats,
+            admission);
     ActorRef<GatewayCommand> gatewayRef =
         system.systemActorOf(GatewayActor.create(gateway), "sip-gateway", Props.empty());
     CallServices services =
-        new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef, new CallMetrics(registry));
+        new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef, new CallMetrics(registry), admission);
     region.set(CallEntity.init(system, services));
     gateway.start(gatewayRef);
     CoordinatedShutdown.get(system)

@@ -41,10 +41,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class SipGateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SipGateway.class);
+  /** To-tag of the 503s the gateway sends under overload, so their ACKs can be absorbed here. */
+  static final String OVERLOAD_TAG_PREFIX = "ovl";
 
   private final GatewaySettings settings;
   private final InboundSink sink;
   private final GatewayStats stats;
+  private final AdmissionControl admission;
   private final EventLoopGroup group;
   private final Map<String, Channel> connections = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, ChannelFuture> outbound = new ConcurrentHashMap<>();
@@ -52,10 +55,12 @@ public final class SipGateway implements AutoCloseable {
   private Channel udp;
   private Channel tcpServer;
 
-  public SipGateway(GatewaySettings settings, InboundSink sink, GatewayStats stats) {
+  public SipGateway(
+      GatewaySettings settings, InboundSink sink, GatewayStats stats, AdmissionControl admission) {
     this.settings = settings;
     this.sink = sink;
     this.stats = stats;
+    this.admission = admission;
     this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
   }
 
@@ -89,6 +94,10 @@ public final class SipGateway implements AutoCloseable {
 
   public GatewaySettings settings() {
     return settings;
+  }
+
+  public AdmissionControl admission() {
+    return admission;
   }
 
   /**
@@ -195,6 +204,9 @@ public final class SipGateway implements AutoCloseable {
         reply.accept(SipCodec.encode(bad));
         return;
       }
+      if (answeredStatelessly(request, reply)) {
+        return;
+      }
     }
     try {
       sink.accept(message, flow);
@@ -203,6 +215,30 @@ public final class SipGateway implements AutoCloseable {
       stats.dropped.increment();
       log.error("could not hand over message from {}", flow, e);
     }
+  }
+
+  /**
+   * Overload: a new INVITE while too many setups are in progress gets 503 + Retry-After here,
+   * without creating a call. Its ACK carries our marker To-tag and is absorbed here as well.
+   */
+  private boolean answeredStatelessly(SIPRequest request, Consumer<byte[]> reply) {
+    String method = request.getMethod();
+    String toTag = request.getToTag();
+    if (method.equals("ACK") && toTag != null && toTag.startsWith(OVERLOAD_TAG_PREFIX)) {
+      return true;
+    }
+    if (!method.equals("INVITE") || toTag != null || !admission.refuseNewCall()) {
+      return false;
+    }
+    try {
+      SIPResponse busy = request.createResponse(503, "Service Unavailable (overload)");
+      busy.getTo().setTag(OVERLOAD_TAG_PREFIX + Long.toHexString(System.nanoTime()));
+      busy.addHeader("Retry-After: " + admission.retryAfterSeconds());
+      reply.accept(SipCodec.encode(busy));
+    } catch (Exception e) {
+      log.warn("could not build the overload 503: {}", e.toString());
+    }
+    return true;
   }
 
   private final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {

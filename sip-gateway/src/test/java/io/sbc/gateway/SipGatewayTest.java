@@ -36,6 +36,7 @@ class SipGatewayTest {
 
   private final BlockingQueue<Received> inbound = new LinkedBlockingQueue<>();
   private final GatewayStats stats = new GatewayStats();
+  private final AdmissionControl admission = new AdmissionControl(100, 7);
   private SipGateway gateway;
   private int port;
 
@@ -44,7 +45,7 @@ class SipGatewayTest {
     port = freePort();
     gateway = new SipGateway(
         new GatewaySettings("127.0.0.1", port, "127.0.0.1", 1, 65535, 1 << 20, 2000),
-        (m, f) -> inbound.add(new Received(m, f)), stats);
+        (m, f) -> inbound.add(new Received(m, f)), stats, admission);
     gateway.start(null);
   }
 
@@ -136,6 +137,46 @@ class SipGatewayTest {
     gateway.send(new Flow(Transport.TCP, "127.0.0.1", closed, "", null),
         options("127.0.0.1", port, "").getBytes(StandardCharsets.UTF_8), failures::add);
     assertNotNull(failures.poll(5, TimeUnit.SECONDS), "connection refused must be reported");
+  }
+
+  @Test
+  void newInvitesGet503WithRetryAfterWhileEntitiesLag() throws Exception {
+    try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      client.setSoTimeout(5000);
+      for (int i = 0; i < 1000; i++) {
+        admission.recordLag(1000); // entities report a second of queueing
+      }
+      client.send(datagram(invite("inv-1")));
+      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+      client.receive(answer);
+      String text = new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+      assertTrue(text.startsWith("SIP/2.0 503 "), text);
+      assertTrue(text.contains("Retry-After: 7"), text);
+      assertTrue(text.contains("Call-ID: inv-1"), text);
+      assertNull(inbound.poll(200, TimeUnit.MILLISECONDS), "a refused INVITE must not create a call");
+      assertEquals(1, admission.rejected());
+      // In-dialog traffic of admitted calls still flows while new calls are refused.
+      client.send(datagram(options("127.0.0.1", 5099, "").replace("To: <sip:sbc@127.0.0.1>", "To: <sip:sbc@127.0.0.1>;tag=x")));
+      assertNotNull(inbound.poll(5, TimeUnit.SECONDS));
+      for (int i = 0; i < 2000; i++) {
+        admission.recordLag(0); // the node recovered
+      }
+      client.send(datagram(invite("inv-2")));
+      Received admitted = inbound.poll(5, TimeUnit.SECONDS);
+      assertNotNull(admitted);
+      assertEquals("inv-2", admitted.message().getCallId().getCallId());
+    }
+  }
+
+  private static String invite(String callId) {
+    return "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
+        + "Via: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bK" + callId + "\r\n"
+        + "Max-Forwards: 70\r\n"
+        + "From: <sip:a@example.com>;tag=1\r\n"
+        + "To: <sip:bob@127.0.0.1>\r\n"
+        + "Call-ID: " + callId + "\r\n"
+        + "CSeq: 1 INVITE\r\n"
+        + "Content-Length: 0\r\n\r\n";
   }
 
   private DatagramPacket datagram(String text) {

@@ -1,0 +1,63 @@
+package io.sbc.gateway;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Overload protection for new calls. Call entities report how long each message waited between
+ * its decoding by a gateway and its handling (the processing lag, wall clock so that it also
+ * works across nodes); the gateway keeps a moving average and, while it exceeds the limit,
+ * answers new INVITEs with 503 + Retry-After itself, before any call exists. The lag grows when
+ * the node cannot keep up with all its traffic (new calls, in-dialog requests, retransmissions),
+ * so refusing new work there keeps admitted calls within their timers instead of letting the
+ * whole node slide into a retransmission collapse.
+ */
+public final class AdmissionControl {
+  /** Weight of one sample in the moving average: reacts within a few hundred messages. */
+  private static final double ALPHA = 0.01;
+
+  private final long maxLagMillis;
+  private final int retryAfterSeconds;
+  private final AtomicLong averageLagBits = new AtomicLong(Double.doubleToLongBits(0.0));
+  private final LongAdder rejected = new LongAdder();
+
+  /** @param maxLagMillis 0 disables the limit */
+  public AdmissionControl(long maxLagMillis, int retryAfterSeconds) {
+    if (maxLagMillis < 0 || retryAfterSeconds < 0) {
+      throw new IllegalArgumentException("admission limits must not be negative");
+    }
+    this.maxLagMillis = maxLagMillis;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** One message's wait from gateway to entity. */
+  public void recordLag(long millis) {
+    double sample = Math.max(0, millis);
+    averageLagBits.getAndUpdate(
+        bits -> {
+          double avg = Double.longBitsToDouble(bits);
+          return Double.doubleToLongBits(avg + ALPHA * (sample - avg));
+        });
+  }
+
+  public double averageLagMillis() {
+    return Double.longBitsToDouble(averageLagBits.get());
+  }
+
+  /** True when a new call must be refused now; counts the refusal. */
+  public boolean refuseNewCall() {
+    boolean refuse = maxLagMillis > 0 && averageLagMillis() > maxLagMillis;
+    if (refuse) {
+      rejected.increment();
+    }
+    return refuse;
+  }
+
+  public long rejected() {
+    return rejected.sum();
+  }
+
+  public int retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+}
