@@ -48,14 +48,14 @@ public final class CallEntity
 
   /**
    * A SIP message for this call, as decoded by some node's gateway, with its flow and the wall
-   * clock time of decoding (for the processing lag that drives admission control).
+   * clock time its bytes were read (for the processing lag that drives admission control).
    */
   public record Inbound(
       @JsonSerialize(using = SipMessageJson.Writer.class)
           @JsonDeserialize(using = SipMessageJson.Reader.class)
           SIPMessage message,
       Flow flow,
-      long decodedAtMillis)
+      long receivedAtMillis)
       implements Command {}
 
   /** One of the call's own timers fired; {@code key} says which (see {@link CallLogic}). */
@@ -178,7 +178,7 @@ public final class CallEntity
       return Effect().stop();
     }
     if (command instanceof Inbound in) {
-      services.admission().recordLag(System.currentTimeMillis() - in.decodedAtMillis());
+      services.admission().recordLag(System.currentTimeMillis() - in.receivedAtMillis());
     }
     CallLogic.Outcome outcome = logic.handle(command);
     if (outcome.passivate()) {

@@ -90,10 +90,10 @@ public final class Main {
     SipGateway gateway =
         new SipGateway(
             settings.sip(),
-            (message, flow) ->
+            (message, flow, receivedAt) ->
                 region.get().tell(new ShardingEnvelope<>(
                     callIds.entityIdOf(message.getCallId().getCallId()),
-                    new CallEntity.Inbound(message, flow, System.currentTimeMillis()))),
+                    new CallEntity.Inbound(message, flow, receivedAt))),
             stats,
             admission);
     ActorRef<GatewayCommand> gatewayRef =

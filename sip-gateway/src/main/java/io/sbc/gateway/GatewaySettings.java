@@ -8,6 +8,8 @@ public record GatewaySettings(
     int port,
     String advertisedHost,
     int ioThreads,
+    int decodeThreads,
+    int decodeQueue,
     int maxMessageBytes,
     int udpBufferBytes,
     int connectTimeoutMillis) {
@@ -20,6 +22,8 @@ public record GatewaySettings(
         sip.getInt("port"),
         advertised.isEmpty() ? host : advertised,
         sip.getInt("io-threads"),
+        sip.getInt("decode-threads") > 0 ? sip.getInt("decode-threads") : Runtime.getRuntime().availableProcessors(),
+        sip.getInt("decode-queue"),
         (int) sip.getBytes("max-message-size").longValue(),
         (int) sip.getBytes("udp-buffer-size").longValue(),
         (int) sip.getDuration("connect-timeout").toMillis());

@@ -5,5 +5,6 @@ import gov.nist.javax.sip.message.SIPMessage;
 /** Receives every well-formed message a gateway decodes, with the flow it arrived on. */
 @FunctionalInterface
 public interface InboundSink {
-  void accept(SIPMessage message, Flow flow);
+  /** @param receivedAtMillis wall clock time the bytes were read from the socket */
+  void accept(SIPMessage message, Flow flow, long receivedAtMillis);
 }

@@ -49,6 +49,7 @@ public final class SipGateway implements AutoCloseable {
   private final GatewayStats stats;
   private final AdmissionControl admission;
   private final EventLoopGroup group;
+  private final DecodeLanes lanes;
   private final Map<String, Channel> connections = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, ChannelFuture> outbound = new ConcurrentHashMap<>();
   private volatile ActorRef<GatewayCommand> self;
@@ -62,6 +63,7 @@ public final class SipGateway implements AutoCloseable {
     this.stats = stats;
     this.admission = admission;
     this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
+    this.lanes = new DecodeLanes(settings.decodeThreads(), settings.decodeQueue());
   }
 
   /** Binds UDP and TCP; {@code self} is the actor that flows name for replies. */
@@ -181,7 +183,7 @@ public final class SipGateway implements AutoCloseable {
   }
 
   /** Common handling of one decoded datagram or stream frame. */
-  private void onDecoded(DecodeResult result, Flow flow, Consumer<byte[]> reply) {
+  private void onDecoded(DecodeResult result, Flow flow, long receivedAt, Consumer<byte[]> reply) {
     stats.received.increment();
     if (result instanceof DecodeResult.Rejected rejected) {
       if (rejected.answer().isPresent()) {
@@ -209,7 +211,7 @@ public final class SipGateway implements AutoCloseable {
       }
     }
     try {
-      sink.accept(message, flow);
+      sink.accept(message, flow, receivedAt);
     } catch (RuntimeException e) {
       // The sink must not break the pipeline: count the message as dropped and go on.
       stats.dropped.increment();
@@ -252,12 +254,18 @@ public final class SipGateway implements AutoCloseable {
         stats.keepAlives.increment();
         return;
       }
+      long receivedAt = System.currentTimeMillis();
       String host = sender.getAddress().getHostAddress();
       Flow flow = new Flow(Transport.UDP, host, sender.getPort(), "", self);
-      onDecoded(
+      boolean queued = lanes.submit(bytes, () -> onDecoded(
           SipCodec.decode(bytes),
           flow,
-          reply -> ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reply), sender)));
+          receivedAt,
+          reply -> ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reply), sender))));
+      if (!queued) {
+        stats.received.increment();
+        stats.dropped.increment();
+      }
     }
 
     @Override
@@ -293,7 +301,7 @@ public final class SipGateway implements AutoCloseable {
               remote.getPort(),
               connectionId,
               self);
-      onDecoded(result, flow, reply -> ctx.writeAndFlush(Unpooled.wrappedBuffer(reply)));
+      onDecoded(result, flow, System.currentTimeMillis(), reply -> ctx.writeAndFlush(Unpooled.wrappedBuffer(reply)));
     }
 
     @Override
@@ -312,6 +320,7 @@ public final class SipGateway implements AutoCloseable {
       tcpServer.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
     connections.values().forEach(Channel::close);
+    lanes.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 }

@@ -44,8 +44,8 @@ class SipGatewayTest {
   void start() throws Exception {
     port = freePort();
     gateway = new SipGateway(
-        new GatewaySettings("127.0.0.1", port, "127.0.0.1", 1, 65535, 1 << 20, 2000),
-        (m, f) -> inbound.add(new Received(m, f)), stats, admission);
+        new GatewaySettings("127.0.0.1", port, "127.0.0.1", 1, 2, 1000, 65535, 1 << 20, 2000),
+        (m, f, at) -> inbound.add(new Received(m, f)), stats, admission);
     gateway.start(null);
   }
 
