@@ -329,6 +329,10 @@ UAS_CALLS=$(grep -c '^call-id ' "$WORK/uas_callids.log" 2>/dev/null || true)
 UAS_CALLS=$((${UAS_CALLS:-0} - WARM_CALLS_SEEN))
 
 MODE=$([[ $NO_SBC == 1 ]] && echo "no-sbc" || echo "sbc")
+# Which build a row measured: the commit (with + when the work tree had changes).
+COMMIT=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -z $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] || COMMIT+="+"
+((NO_SBC)) || MODE+="@$COMMIT"
 TS=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 cat <<EOF

@@ -1,7 +1,5 @@
 package io.sbc.node;
 
-import gov.nist.javax.sip.header.RecordRoute;
-import gov.nist.javax.sip.header.RecordRouteList;
 import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
@@ -22,13 +20,11 @@ import io.sbc.node.Transactions.Server;
 import io.sbc.protocol.SipCodec;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sip.address.SipURI;
-import javax.sip.header.ContactHeader;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.slf4j.Logger;
@@ -175,8 +171,8 @@ final class CallLogic {
     Server st = newServer(Side.A, req, flow);
     a = new Leg(Side.A, req.getCallId().getCallId(), SipBuilder.newTag(), req.getFromTag(),
         req.getTo().getAddress().toString(), req.getFrom().getAddress().toString(),
-        contactOf(req, req.getFrom().getAddress().getURI().toString()), routeSet(req, false),
-        0, req.getCSeq().getSeqNumber(), flow, body(req), contentType(req));
+        SipFields.contactOf(req, req.getFrom().getAddress().getURI().toString()), SipFields.routeSet(req, false),
+        0, req.getCSeq().getSeqNumber(), flow, SipFields.body(req), SipFields.contentType(req));
     if (req.getMaxForwards() != null && req.getMaxForwards().getMaxForwards() <= 0) {
       respond(st, 483, "Too Many Hops", null);
       endCall("too many hops", 483);
@@ -214,7 +210,7 @@ final class CallLogic {
     String method = req.getMethod();
     from = from.withRemoteCseq(cseq);
     if (method.equals("INVITE") || method.equals("UPDATE")) {
-      from = from.withRemoteTarget(contactOf(req, from.remoteTarget())).withRemoteSdp(body(req), contentType(req));
+      from = from.withRemoteTarget(SipFields.contactOf(req, from.remoteTarget())).withRemoteSdp(SipFields.body(req), SipFields.contentType(req));
     }
     setLeg(from);
     if (method.equals("INVITE")) {
@@ -263,7 +259,7 @@ final class CallLogic {
       return; // retransmitted or stray ACK
     }
     cancelServerTimers(st);
-    Leg from = leg(side).withRemoteSdp(body(ack), contentType(ack));
+    Leg from = leg(side).withRemoteSdp(SipFields.body(ack), SipFields.contentType(ack));
     setLeg(from);
     Leg to = leg(st.ackLeg);
     SIPRequest out = build.inDialog(to, "ACK", st.ackCseq, SipBuilder.newBranch(), ack);
@@ -329,8 +325,8 @@ final class CallLogic {
       return;
     }
     if (ct.initialInvite && resp.getToTag() != null) {
-      b = b.withRemoteDialog(resp.getToTag(), contactOf(resp, b.remoteTarget()), routeSet(resp, true))
-          .withRemoteSdp(body(resp), contentType(resp));
+      b = b.withRemoteDialog(resp.getToTag(), SipFields.contactOf(resp, b.remoteTarget()), SipFields.routeSet(resp, true))
+          .withRemoteSdp(SipFields.body(resp), SipFields.contentType(resp));
     }
     respond(ct.peer, status, resp.getReasonPhrase(), resp);
   }
@@ -338,11 +334,11 @@ final class CallLogic {
   private void onInvite2xx(Client ct, SIPResponse resp) throws Exception {
     Leg leg = leg(ct.side);
     if (ct.initialInvite) {
-      leg = leg.withRemoteDialog(resp.getToTag(), contactOf(resp, leg.remoteTarget()), routeSet(resp, true));
+      leg = leg.withRemoteDialog(resp.getToTag(), SipFields.contactOf(resp, leg.remoteTarget()), SipFields.routeSet(resp, true));
     } else {
-      leg = leg.withRemoteTarget(contactOf(resp, leg.remoteTarget()));
+      leg = leg.withRemoteTarget(SipFields.contactOf(resp, leg.remoteTarget()));
     }
-    leg = leg.withRemoteSdp(body(resp), contentType(resp));
+    leg = leg.withRemoteSdp(SipFields.body(resp), SipFields.contentType(resp));
     setLeg(leg);
     Server st = ct.peer;
     if (st == null || st.answered()) {
@@ -625,36 +621,6 @@ final class CallLogic {
 
   private Duration timeout() {
     return services.settings().timers().timeout();
-  }
-
-  private static String contactOf(SIPMessage msg, String fallback) {
-    ContactHeader contact = msg.getContactHeader();
-    return contact == null ? fallback : contact.getAddress().getURI().toString();
-  }
-
-  /** The route set: Record-Route as received by a UAS, reversed for a UAC (§12.1.1/§12.1.2). */
-  private static List<String> routeSet(SIPMessage msg, boolean reverse) {
-    RecordRouteList rr = msg.getRecordRouteHeaders();
-    if (rr == null || rr.isEmpty()) {
-      return List.of();
-    }
-    List<String> out = new ArrayList<>();
-    for (RecordRoute r : rr) {
-      out.add(r.getHeaderValue());
-    }
-    if (reverse) {
-      Collections.reverse(out);
-    }
-    return out;
-  }
-
-  private static String body(SIPMessage msg) {
-    byte[] raw = msg.getRawContent();
-    return raw == null ? "" : new String(raw, java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  private static String contentType(SIPMessage msg) {
-    return msg.getContentTypeHeader() == null ? "" : msg.getContentTypeHeader().getHeaderValue();
   }
 
   private static String describe(Command command) {
