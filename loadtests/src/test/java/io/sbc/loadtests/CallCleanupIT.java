@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Finished calls leave nothing behind: once the linger time (shortened here) has passed, the
- * node hosts no call entity, and its counters account for every call.
+ * node hosts no call entity, its counters account for every call, and once the journal retention
+ * (shortened too) has passed, the journal holds none of their events.
  */
 class CallCleanupIT {
   private static final Pattern ENTITIES = Pattern.compile("\"numEntities\":(\\d+)");
@@ -18,7 +19,8 @@ class CallCleanupIT {
   void finishedCallsStopTheirEntities() throws Exception {
     int calls = 150;
     int uasPort = Ports.free();
-    try (NodeProcess node = NodeProcess.start("cleanup", "sip:127.0.0.1:" + uasPort, "sbc.call.linger = 2s");
+    try (NodeProcess node = NodeProcess.start("cleanup", "sip:127.0.0.1:" + uasPort,
+            "sbc.call.linger = 2s\nsbc.journal-cleanup { interval = 1s, keep-ended-for = 3s }");
         Sipp uas = Sipp.start("uas-cleanup", "uas.xml", "u1", uasPort, "-m", Integer.toString(calls));
         Sipp uac = Sipp.start("uac-cleanup", "uac.xml", "u1", Ports.free(),
             "-s", "erin", "-m", Integer.toString(calls), "-r", "50", "-set", "hold_ms", "1000",
@@ -34,6 +36,14 @@ class CallCleanupIT {
       String metrics = node.httpGet("/metrics");
       assertEquals(calls, counter(metrics, "sbc_calls_established_total"), metrics);
       assertEquals(calls, counter(metrics, "sbc_calls_ended_total"), metrics);
+
+      // Two events per call (established, ended), all deleted after the retention.
+      long deleted = 0;
+      while (deleted < 2L * calls && System.nanoTime() < deadline + 15_000_000_000L) {
+        Thread.sleep(500);
+        deleted = counter(node.httpGet("/metrics"), "sbc_journal_rows_deleted_total");
+      }
+      assertEquals(2L * calls, deleted, "journal rows of ended calls deleted");
     }
   }
 

@@ -13,6 +13,7 @@ import io.sbc.gateway.GatewayStats;
 import io.sbc.gateway.SipGateway;
 import io.sbc.protocol.CallIds;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -107,11 +108,30 @@ public final class Main {
           gateway.close();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
+    startJournalJanitor(system, config, settings, registry);
     PekkoManagement.get(system).start();
     log.info("SBC node up: SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}",
         settings.sip().host(), settings.sip().port(), config.getString("sbc.next-hop"),
         config.getString("pekko.management.http.hostname"), config.getInt("pekko.management.http.port"),
         settings.journal(), settings.dataDir());
+  }
+
+  private static void startJournalJanitor(
+      ActorSystem<Void> system, Config config, SbcSettings settings, MeterRegistry registry) {
+    Config db = config.getConfig("pekko-persistence-jdbc.shared-databases.slick.db");
+    Duration retention = config.getDuration("sbc.journal-cleanup.keep-ended-for");
+    if (retention.compareTo(settings.linger()) <= 0) {
+      throw new IllegalArgumentException("sbc.journal-cleanup.keep-ended-for must exceed sbc.call.linger");
+    }
+    io.micrometer.core.instrument.Counter deleted = registry.counter("sbc_journal_rows_deleted");
+    JournalJanitor janitor = new JournalJanitor(
+        db.getString("url"), db.getString("user"), db.getString("password"), retention, deleted::increment);
+    janitor.start(config.getDuration("sbc.journal-cleanup.interval"));
+    CoordinatedShutdown.get(system)
+        .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-journal-janitor", () -> {
+          janitor.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
   }
 
   /** Values computed from others: seed nodes from SBC_SEED_NODES, the H2 URL from the data dir. */
