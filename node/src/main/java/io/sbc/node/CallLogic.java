@@ -1,6 +1,5 @@
 package io.sbc.node;
 
-import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
 import io.sbc.gateway.Flow;

@@ -98,10 +98,6 @@ public final class SipGateway implements AutoCloseable {
     return settings;
   }
 
-  public AdmissionControl admission() {
-    return admission;
-  }
-
   /**
    * Sends bytes on a flow. UDP goes out of the node's SIP socket; TCP uses the flow's connection
    * if it is still open, else a connection to the remote address (opened on demand and reused).
@@ -220,8 +216,9 @@ public final class SipGateway implements AutoCloseable {
   }
 
   /**
-   * Overload: a new INVITE while too many setups are in progress gets 503 + Retry-After here,
-   * without creating a call. Its ACK carries our marker To-tag and is absorbed here as well.
+   * Overload: a new INVITE while {@link AdmissionControl} refuses new calls gets 503 +
+   * Retry-After here, without creating a call. Its ACK carries our marker To-tag and is absorbed
+   * here as well.
    */
   private boolean answeredStatelessly(SIPRequest request, Consumer<byte[]> reply) {
     String method = request.getMethod();
