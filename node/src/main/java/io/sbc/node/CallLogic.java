@@ -127,7 +127,9 @@ final class CallLogic {
     String method = req.getMethod();
     Side side = sideOf(req.getCallId().getCallId());
     if (side == null) {
-      respondStateless(req, flow, 481, "Call/Transaction Does Not Exist");
+      if (!method.equals("ACK")) { // an ACK is never answered (RFC 3261 §17.2.1)
+        respondStateless(req, flow, 481, "Call/Transaction Does Not Exist");
+      }
       return;
     }
     if (method.equals("ACK")) {
