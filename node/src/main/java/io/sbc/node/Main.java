@@ -13,7 +13,6 @@ import io.sbc.gateway.GatewayStats;
 import io.sbc.gateway.SipGateway;
 import io.sbc.protocol.CallIds;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -82,8 +81,8 @@ public final class Main {
     GatewayStats stats = new GatewayStats();
     bindGatewayStats(registry, stats);
     AdmissionControl admission = new AdmissionControl(
-        config.getDuration("sbc.admission.max-processing-lag").toMillis(),
-        (int) config.getDuration("sbc.admission.retry-after").toSeconds());
+        settings.admission().maxProcessingLag().toMillis(),
+        (int) settings.admission().retryAfter().toSeconds());
     FunctionCounter.builder("sbc_calls_refused_overload", admission, AdmissionControl::rejected).register(registry);
     Gauge.builder("sbc_processing_lag_ms", admission, AdmissionControl::averageLagMillis).register(registry);
     CallIds callIds = new CallIds(settings.clusterSecret());
@@ -108,7 +107,7 @@ public final class Main {
           gateway.close();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
-    startJournalJanitor(system, config, settings, registry);
+    startJournalJanitor(system, config, settings.journalCleanup(), registry);
     PekkoManagement.get(system).start();
     log.info("SBC node up: SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}",
         settings.sip().host(), settings.sip().port(), config.getString("sbc.next-hop"),
@@ -117,16 +116,13 @@ public final class Main {
   }
 
   private static void startJournalJanitor(
-      ActorSystem<Void> system, Config config, SbcSettings settings, MeterRegistry registry) {
+      ActorSystem<Void> system, Config config, SbcSettings.JournalCleanup cleanup, MeterRegistry registry) {
     Config db = config.getConfig("pekko-persistence-jdbc.shared-databases.slick.db");
-    Duration retention = config.getDuration("sbc.journal-cleanup.keep-ended-for");
-    if (retention.compareTo(settings.linger()) <= 0) {
-      throw new IllegalArgumentException("sbc.journal-cleanup.keep-ended-for must exceed sbc.call.linger");
-    }
     io.micrometer.core.instrument.Counter deleted = registry.counter("sbc_journal_rows_deleted");
     JournalJanitor janitor = new JournalJanitor(
-        db.getString("url"), db.getString("user"), db.getString("password"), retention, deleted::increment);
-    janitor.start(config.getDuration("sbc.journal-cleanup.interval"));
+        db.getString("url"), db.getString("user"), db.getString("password"), cleanup.keepEndedFor(),
+        deleted::increment);
+    janitor.start(cleanup.interval());
     CoordinatedShutdown.get(system)
         .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-journal-janitor", () -> {
           janitor.close();

@@ -13,7 +13,15 @@ public record SbcSettings(
     TransactionTimers timers,
     Duration linger,
     Path dataDir,
-    String journal) {
+    String journal,
+    Admission admission,
+    JournalCleanup journalCleanup) {
+
+  /** Overload protection: {@code maxProcessingLag} zero disables it. */
+  public record Admission(Duration maxProcessingLag, Duration retryAfter) {}
+
+  /** How often, and how long after their end, the journal events of calls are deleted. */
+  public record JournalCleanup(Duration interval, Duration keepEndedFor) {}
 
   /** RFC 3261 §17 timer base values; every other timer is derived from them. */
   public record TransactionTimers(Duration t1, Duration t2, Duration t4) {
@@ -35,6 +43,18 @@ public record SbcSettings(
             sbc.getDuration("transaction.t4")),
         sbc.getDuration("call.linger"),
         Path.of(sbc.getString("data-dir")).toAbsolutePath().normalize(),
-        sbc.getString("journal"));
+        sbc.getString("journal"),
+        new Admission(sbc.getDuration("admission.max-processing-lag"), sbc.getDuration("admission.retry-after")),
+        new JournalCleanup(sbc.getDuration("journal-cleanup.interval"), sbc.getDuration("journal-cleanup.keep-ended-for")));
+  }
+
+  public SbcSettings {
+    if (journalCleanup.keepEndedFor().compareTo(linger) <= 0) {
+      // A lingering entity must never lose its events while it can still be asked about them.
+      throw new IllegalArgumentException("sbc.journal-cleanup.keep-ended-for must exceed sbc.call.linger");
+    }
+    if (journalCleanup.interval().isZero() || journalCleanup.interval().isNegative()) {
+      throw new IllegalArgumentException("sbc.journal-cleanup.interval must be positive");
+    }
   }
 }

@@ -14,15 +14,22 @@ public record GatewaySettings(
     int udpBufferBytes,
     int connectTimeoutMillis) {
 
+  public GatewaySettings {
+    if (decodeThreads < 1 || decodeQueue < 1) {
+      throw new IllegalArgumentException("sbc.sip.decode-threads and decode-queue must be positive");
+    }
+  }
+
   public static GatewaySettings create(Config sip) {
     String host = sip.getString("host");
+    int decodeThreads = sip.getInt("decode-threads");
     String advertised = sip.getString("advertised-host");
     return new GatewaySettings(
         host,
         sip.getInt("port"),
         advertised.isEmpty() ? host : advertised,
         sip.getInt("io-threads"),
-        sip.getInt("decode-threads") > 0 ? sip.getInt("decode-threads") : Runtime.getRuntime().availableProcessors(),
+        decodeThreads > 0 ? decodeThreads : Runtime.getRuntime().availableProcessors(),
         sip.getInt("decode-queue"),
         (int) sip.getBytes("max-message-size").longValue(),
         (int) sip.getBytes("udp-buffer-size").longValue(),

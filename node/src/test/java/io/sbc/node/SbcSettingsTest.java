@@ -1,0 +1,33 @@
+package io.sbc.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class SbcSettingsTest {
+  private static Config with(String overrides) {
+    return ConfigFactory.parseString(overrides).withFallback(ConfigFactory.defaultReference()).resolve();
+  }
+
+  @Test
+  void defaultsParse() {
+    SbcSettings s = SbcSettings.create(with(""));
+    assertEquals(Duration.ZERO, s.admission().maxProcessingLag());
+    assertEquals(Duration.ofMinutes(5), s.journalCleanup().keepEndedFor());
+    assertEquals(Duration.ofSeconds(32), s.linger());
+  }
+
+  @Test
+  void journalRetentionShorterThanTheLingerIsRejectedAsConfiguration() {
+    assertThrows(IllegalArgumentException.class,
+        () -> SbcSettings.create(with("sbc.journal-cleanup.keep-ended-for = 10s")));
+    assertThrows(IllegalArgumentException.class,
+        () -> SbcSettings.create(with("sbc.journal-cleanup.interval = 0s")));
+    assertThrows(IllegalArgumentException.class,
+        () -> SbcSettings.create(with("sbc.sip.decode-queue = 0")));
+  }
+}
