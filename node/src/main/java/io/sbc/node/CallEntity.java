@@ -9,6 +9,7 @@ import io.sbc.gateway.Flow;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.gateway.SipMessageJson;
 import java.util.List;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -64,14 +65,36 @@ public final class CallEntity
   /** A gateway could not deliver something this call sent. */
   public record TransportFailed(GatewayCommand.SendFailed failure) implements Command {}
 
+  /**
+   * Starts (recovers) the entity without a SIP message, so that a persisted call rebuilds its
+   * session timers (sent by remember-entities after a failover, or by tests).
+   */
+  public record Wake() implements Command {}
+
   /** Stop message for passivation. */
   public record Stop() implements Command {}
 
   // ---- events ----------------------------------------------------------------------------
   public sealed interface Event extends CborSerializable {}
 
-  /** Both dialogs are confirmed: what a failover needs to continue the call. */
-  public record CallEstablished(Leg a, Leg b) implements Event {}
+  /**
+   * Both dialogs are confirmed: what a failover needs to continue the call, with the route it
+   * took (for per-route policy) and, per m-line, the codecs negotiated at setup.
+   */
+  public record CallEstablished(Leg a, Leg b, String route, List<Set<String>> setupCodecs)
+      implements Event {}
+
+  /** A completed offer/answer or target refresh changed what a failover needs of the legs. */
+  public record DialogUpdated(Leg a, Leg b) implements Event {}
+
+  /** A leg's session timer was negotiated (at setup or anew): interval, refresher, deadline. */
+  public record SessionTimerArmed(Leg.Side side, SessionTimer timer) implements Event {}
+
+  /** A leg's session was refreshed on the same terms: only the deadline moved. */
+  public record SessionRefreshed(Leg.Side side, SessionTimer timer) implements Event {}
+
+  /** No refresh came by a leg's deadline (RFC 4028 §10): the call is being torn down. */
+  public record SessionExpired(Leg.Side side) implements Event {}
 
   public record CallEnded(String reason) implements Event {}
 
@@ -80,7 +103,16 @@ public final class CallEntity
 
   public record NoCall(boolean ended) implements State {}
 
-  public record Established(Leg a, Leg b) implements State {}
+  /** A confirmed call; {@code timerA}/{@code timerB} are null when that leg has no session timer. */
+  public record Established(
+      Leg a, Leg b, String route, List<Set<String>> setupCodecs, SessionTimer timerA, SessionTimer timerB)
+      implements State {
+    Established withTimer(Leg.Side side, SessionTimer t) {
+      return side == Leg.Side.A
+          ? new Established(a, b, route, setupCodecs, t, timerB)
+          : new Established(a, b, route, setupCodecs, timerA, t);
+    }
+  }
 
   // ---- wiring ----------------------------------------------------------------------------
 
@@ -204,7 +236,17 @@ public final class CallEntity
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(CallEstablished.class, (s, e) -> new Established(e.a(), e.b()))
+        .onEvent(CallEstablished.class,
+            (s, e) -> new Established(e.a(), e.b(), e.route(), e.setupCodecs(), null, null))
+        .onEvent(DialogUpdated.class,
+            (s, e) -> s instanceof Established est
+                ? new Established(e.a(), e.b(), est.route(), est.setupCodecs(), est.timerA(), est.timerB())
+                : s)
+        .onEvent(SessionTimerArmed.class,
+            (s, e) -> s instanceof Established est ? est.withTimer(e.side(), e.timer()) : s)
+        .onEvent(SessionRefreshed.class,
+            (s, e) -> s instanceof Established est ? est.withTimer(e.side(), e.timer()) : s)
+        .onEvent(SessionExpired.class, (s, e) -> s)
         .onEvent(CallEnded.class, (s, e) -> new NoCall(true))
         .build();
   }

@@ -7,6 +7,7 @@ import io.sbc.gateway.GatewayCommand;
 import io.sbc.node.CallEntity.CallEnded;
 import io.sbc.node.CallEntity.CallEstablished;
 import io.sbc.node.CallEntity.Command;
+import io.sbc.node.CallEntity.DialogUpdated;
 import io.sbc.node.CallEntity.Established;
 import io.sbc.node.CallEntity.Event;
 import io.sbc.node.CallEntity.Inbound;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sip.address.SipURI;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -35,7 +37,9 @@ import org.slf4j.Logger;
  *
  * <p>Timer keys: {@code retx:<client>} and {@code ctimeout:<client>} (timers A/E and B/F),
  * {@code sretx:<server>} and {@code stimeout:<server>} (timer G and the 2xx retransmission
- * until ACK, timer H), {@code linger} (how long a finished call absorbs retransmissions).
+ * until ACK, timer H), {@code sdone:<server>} and {@code ackdone:<branch>} (forget an
+ * in-dialog transaction), {@code linger} (how long a finished call absorbs retransmissions), and
+ * the mid-dialog timers of {@link MidDialog}.
  */
 final class CallLogic {
   /** After a failover the last CSeqs used are unknown; jumping ahead keeps them increasing. */
@@ -45,27 +49,40 @@ final class CallLogic {
 
   enum Phase { IDLE, CALLING, CONFIRMED, ENDED }
 
+  /** Adds to a message before it is encoded (headers, a body). */
+  @FunctionalInterface
+  interface Customizer<T> {
+    void accept(T message) throws Exception;
+  }
+
   record Outcome(List<Event> events, List<Runnable> sends, boolean passivate) {}
 
-  private final String entityId;
-  private final CallServices services;
-  private final SipBuilder build;
-  private final TimerScheduler<Command> timers;
+  final String entityId;
+  final CallServices services;
+  final SipBuilder build;
+  final TimerScheduler<Command> timers;
   private final ActorRef<GatewayCommand.SendFailed> failures;
-  private final Logger log;
+  final Logger log;
+  private final MidDialog mid;
 
-  private Phase phase = Phase.IDLE;
+  Phase phase = Phase.IDLE;
   private Leg a;
   private Leg b;
   private boolean persisted;
-  private final Map<String, Server> servers = new HashMap<>();
-  private final Map<String, Client> clients = new HashMap<>();
+  /** What the journal holds of the legs, to persist only real changes (DialogUpdated). */
+  private Leg persistedA;
+  private Leg persistedB;
+  /** The route the call took and, per m-line, the codecs negotiated at setup. */
+  String route = Routes.DEFAULT_ROUTE;
+  List<Set<String>> setupCodecs = List.of();
+  final Map<String, Server> servers = new HashMap<>();
+  final Map<String, Client> clients = new HashMap<>();
   /** ACKs sent for 2xx responses, by INVITE branch: resent when the 2xx is retransmitted. */
   private final Map<String, byte[]> acksSent = new HashMap<>();
   /** Server transactions whose 2xx awaits the ACK, by side and CSeq number. */
   private final Map<String, Server> awaitingAck = new HashMap<>();
 
-  private List<Event> events;
+  List<Event> events;
   private List<Runnable> sends;
   private boolean passivate;
 
@@ -77,6 +94,7 @@ final class CallLogic {
     this.timers = timers;
     this.failures = failures;
     this.log = log;
+    this.mid = new MidDialog(this);
   }
 
   /** Rebuilds the live dialog after recovery (failover or restart of the entity). */
@@ -84,9 +102,14 @@ final class CallLogic {
     if (state instanceof Established est && a == null) {
       a = est.a().withLocalCseqBumpedBy(CSEQ_STEP_AFTER_RECOVERY);
       b = est.b().withLocalCseqBumpedBy(CSEQ_STEP_AFTER_RECOVERY);
+      persistedA = a;
+      persistedB = b;
+      route = est.route() == null ? Routes.DEFAULT_ROUTE : est.route();
+      setupCodecs = est.setupCodecs() == null ? List.of() : est.setupCodecs();
       phase = Phase.CONFIRMED;
       persisted = true;
       log.info("call {} recovered: A {} / B {}", entityId, a.callId(), b.callId());
+      mid.recovered(est.timerA(), est.timerB());
     }
   }
 
@@ -109,6 +132,11 @@ final class CallLogic {
     } catch (Exception e) {
       // A message we cannot handle must not kill the call: log it with the call and go on.
       log.error("call {}: could not handle {}", entityId, describe(command), e);
+    }
+    if (phase == Phase.CONFIRMED && persisted && (a.dialogDiffers(persistedA) || b.dialogDiffers(persistedB))) {
+      events.add(new DialogUpdated(a, b));
+      persistedA = a;
+      persistedB = b;
     }
     if (phase == Phase.ENDED) {
       releaseParsedRequests();
@@ -173,24 +201,31 @@ final class CallLogic {
     a = new Leg(Side.A, req.getCallId().getCallId(), SipBuilder.newTag(), req.getFromTag(),
         req.getTo().getAddress().toString(), req.getFrom().getAddress().toString(),
         SipFields.contactOf(req, req.getFrom().getAddress().getURI().toString()), SipFields.routeSet(req, false),
-        0, req.getCSeq().getSeqNumber(), flow, SipFields.body(req), SipFields.contentType(req));
+        0, req.getCSeq().getSeqNumber(), flow, "", "", "");
     if (req.getMaxForwards() != null && req.getMaxForwards().getMaxForwards() <= 0) {
       respond(st, 483, "Too Many Hops", null);
       endCall("too many hops", 483);
       return;
     }
+    if (mid.rejectTooSmallInterval(st, req)) {
+      endCall("session interval too small", 422);
+      return;
+    }
     String user = req.getRequestURI() instanceof SipURI su ? su.getUser() : null;
     String host = req.getRequestURI() instanceof SipURI su ? su.getHost() : "";
-    Routes.NextHop hop = services.settings().routes().select(user, host);
+    Routes.Route selected = services.settings().routes().route(user, host);
+    route = selected.name();
+    Routes.NextHop hop = selected.nextHop();
     Flow hopFlow = new Flow(hop.transport(), hop.host(), hop.port(), "", services.gateway());
     String callId = services.callIds().issue(entityId, ThreadLocalRandom.current().nextInt(1 << 30));
     String to = "<sip:" + (user == null ? "" : user + "@") + hop.host() + ":" + hop.port() + ">";
     b = new Leg(Side.B, callId, SipBuilder.newTag(), "", build.hiddenAddress(req), to,
-        "sip:" + hop.host() + ":" + hop.port(), List.of(), 1, 0, hopFlow, "", "");
+        "sip:" + hop.host() + ":" + hop.port(), List.of(), 1, 0, hopFlow, "", "", "");
     respond(st, 100, "Trying", null);
     phase = Phase.CALLING;
     String branch = SipBuilder.newBranch();
     SIPRequest invite = build.initialInvite(req, b, hop, branch);
+    mid.addRequestTimerHeaders(invite, null);
     st.relayedTo = sendRequest(b, invite, branch, st, true).key;
     log.debug("call {}: {} -> {} via {}", entityId, a.callId(), callId, hopFlow);
   }
@@ -209,11 +244,24 @@ final class CallLogic {
       return;
     }
     String method = req.getMethod();
-    from = from.withRemoteCseq(cseq);
+    setLeg(from.withRemoteCseq(cseq));
     if (method.equals("INVITE") || method.equals("UPDATE")) {
-      from = from.withRemoteTarget(SipFields.contactOf(req, from.remoteTarget())).withRemoteSdp(SipFields.body(req), SipFields.contentType(req));
+      mid.onOffer(req, st, side);
+    } else {
+      relay(st, req, side, null, null);
     }
-    setLeg(from);
+  }
+
+  /**
+   * Relays a request received on {@code side} to the other leg as the SBC's own in-dialog
+   * request; {@code body} (if not null) replaces the received body, {@code customize} adds headers.
+   */
+  Client relay(Server st, SIPRequest req, Side side, String body, Customizer<SIPRequest> customize)
+      throws Exception {
+    String method = req.getMethod();
+    if (method.equals("INVITE") || method.equals("UPDATE")) {
+      setLeg(leg(side).withRemoteTarget(SipFields.contactOf(req, leg(side).remoteTarget())));
+    }
     if (method.equals("INVITE")) {
       respond(st, 100, "Trying", null);
     }
@@ -221,7 +269,15 @@ final class CallLogic {
     setLeg(to);
     String branch = SipBuilder.newBranch();
     SIPRequest out = build.inDialog(to, method, to.localCseq(), branch, req);
-    st.relayedTo = sendRequest(to, out, branch, st, false).key;
+    if (body != null) {
+      build.setSdp(out, body);
+    }
+    if (customize != null) {
+      customize.accept(out);
+    }
+    Client ct = sendRequest(to, out, branch, st, false);
+    st.relayedTo = ct.key;
+    return ct;
   }
 
   private void onCancel(SIPRequest cancel, Flow flow, Side side, String branch) throws Exception {
@@ -260,12 +316,17 @@ final class CallLogic {
       return; // retransmitted or stray ACK
     }
     cancelServerTimers(st);
+    if (st.localAnswer) {
+      mid.onLocalAnswerAck(st, ack, side);
+      return;
+    }
     Leg from = leg(side).withRemoteSdp(SipFields.body(ack), SipFields.contentType(ack));
     setLeg(from);
     Leg to = leg(st.ackLeg);
     SIPRequest out = build.inDialog(to, "ACK", st.ackCseq, SipBuilder.newBranch(), ack);
+    setLeg(to.withLocalSdp(SipFields.body(ack)));
     byte[] bytes = SipCodec.encode(out);
-    acksSent.put(st.ackInviteBranch, bytes);
+    rememberAck(st.ackInviteBranch, bytes);
     send(to.flow(), bytes, null);
   }
 
@@ -303,6 +364,14 @@ final class CallLogic {
       // §17.1.1.3: the ACK of a non-2xx is part of the INVITE transaction (same branch).
       send(ct.flow, SipCodec.encode(ct.request.createAckRequest((gov.nist.javax.sip.header.To) resp.getTo())), null);
     }
+    if (status == 422 && mid.retryAfter422(ct, resp)) {
+      return; // the far end wants a longer session interval: asked again, nothing to relay
+    }
+    if (status < 300 && method.equals("UPDATE")) {
+      mid.onClient2xx(ct, resp);
+    } else if (status >= 300 && ct.own != null) {
+      mid.onOwnRequestRejected(ct, resp);
+    }
     relayFinal(ct, resp);
     if (ct.initialInvite) {
       endCall("rejected " + status, status);
@@ -339,34 +408,51 @@ final class CallLogic {
     } else {
       leg = leg.withRemoteTarget(SipFields.contactOf(resp, leg.remoteTarget()));
     }
-    leg = leg.withRemoteSdp(SipFields.body(resp), SipFields.contentType(resp));
-    setLeg(leg);
+    setLeg(leg.withLocalSdp(SipFields.body(ct.request)).withRemoteSdp(SipFields.body(resp), SipFields.contentType(resp)));
+    leg = leg(ct.side);
     Server st = ct.peer;
     if (st == null || st.answered()) {
-      // Nobody waits for this answer (the caller cancelled): confirm and hang up this leg.
+      // Our own refresh, or nobody waits for this answer (the caller cancelled): confirm it,
+      // and hang up a leg the caller no longer wants.
       byte[] ack = SipCodec.encode(build.inDialog(leg, "ACK", ct.request.getCSeq().getSeqNumber(), SipBuilder.newBranch(), null));
-      acksSent.put(ct.branch, ack);
+      rememberAck(ct.branch, ack);
       send(leg.flow(), ack, null);
       if (ct.initialInvite) {
         sendBye(leg);
+      } else if (st == null && phase == Phase.CONFIRMED) {
+        mid.onClient2xx(ct, resp);
       }
       return;
     }
     st.ackLeg = ct.side;
     st.ackCseq = ct.request.getCSeq().getSeqNumber();
     st.ackInviteBranch = ct.branch;
+    if (ct.initialInvite) {
+      phase = Phase.CONFIRMED;
+      persisted = true;
+      Customizer<SIPResponse> timerHeaders = mid.established(st.request, ct, resp);
+      awaitAck(st, resp.getStatusCode(), resp.getReasonPhrase(), resp, timerHeaders);
+      setupCodecs = MidDialog.negotiatedCodecs(a, b);
+      events.add(new CallEstablished(a, b, route, setupCodecs));
+      persistedA = a;
+      persistedB = b;
+      mid.armEstablished();
+      services.metrics().established.increment();
+      return;
+    }
+    mid.onClient2xx(ct, resp);
+    awaitAck(st, resp.getStatusCode(), resp.getReasonPhrase(), resp, null);
+  }
+
+  /** Sends a 2xx to an INVITE and keeps it going (UDP) until its ACK comes or timer H fires. */
+  void awaitAck(Server st, int status, String reason, SIPResponse relayed, Customizer<SIPResponse> customize)
+      throws Exception {
     awaitingAck.put(st.side + "|" + st.cseq, st);
-    respond(st, resp.getStatusCode(), resp.getReasonPhrase(), resp);
+    respond(st, status, reason, relayed, customize);
     if (!st.flow.transport().reliable()) {
       startServerRetransmit(st);
     }
     timers.startSingleTimer("stimeout:" + st.key, new TimerFired("stimeout:" + st.key), timeout());
-    if (ct.initialInvite) {
-      phase = Phase.CONFIRMED;
-      persisted = true;
-      events.add(new CallEstablished(a, b));
-      services.metrics().established.increment();
-    }
   }
 
   private void relayFinal(Client ct, SIPResponse resp) throws Exception {
@@ -393,7 +479,13 @@ final class CallLogic {
       case "ctimeout" -> clientTimeout(clients.remove(id));
       case "sretx" -> retransmitResponse(servers.get(id));
       case "stimeout" -> serverTimeout(servers.get(id));
-      default -> log.warn("call {}: unknown timer {}", entityId, key);
+      case "sdone" -> forgetServer(servers.remove(id));
+      case "ackdone" -> acksSent.remove(id);
+      default -> {
+        if (!mid.onTimer(kind, id)) {
+          log.warn("call {}: unknown timer {}", entityId, key);
+        }
+      }
     }
   }
 
@@ -438,6 +530,9 @@ final class CallLogic {
     if (ct.peer != null && !ct.peer.answered()) {
       respond(ct.peer, status, reason, null);
     }
+    if (ct.own != null) {
+      mid.onOwnRequestFailed(ct, status);
+    }
     if (ct.initialInvite) {
       if (ct.provisional) {
         sendCancel(ct);
@@ -477,7 +572,7 @@ final class CallLogic {
 
   // ---- sending ---------------------------------------------------------------------------
 
-  private Client sendRequest(Leg leg, SIPRequest req, String branch, Server peer, boolean initial) {
+  Client sendRequest(Leg leg, SIPRequest req, String branch, Server peer, boolean initial) {
     byte[] bytes = SipCodec.encode(req);
     Client ct = new Client(branch, req, bytes, leg.flow(), leg.side(), peer, initial);
     clients.put(ct.key, ct);
@@ -496,7 +591,7 @@ final class CallLogic {
     sendRequest(leg(invite.side), cancel, invite.branch, null, false);
   }
 
-  private void sendBye(Leg leg) throws Exception {
+  void sendBye(Leg leg) throws Exception {
     if (leg == null || leg.remoteTag().isEmpty()) {
       return;
     }
@@ -506,17 +601,40 @@ final class CallLogic {
     sendRequest(next, build.inDialog(next, "BYE", next.localCseq(), branch, null), branch, null, false);
   }
 
-  private void respond(Server st, int status, String reason, SIPResponse relayed) throws Exception {
+  void respond(Server st, int status, String reason, SIPResponse relayed) throws Exception {
+    respond(st, status, reason, relayed, null);
+  }
+
+  /**
+   * Answers a server transaction. A 2xx to an INVITE or UPDATE completes an offer/answer on the
+   * leg: the request's body is what the peer established, the response's what the SBC did.
+   */
+  void respond(Server st, int status, String reason, SIPResponse relayed, Customizer<SIPResponse> customize)
+      throws Exception {
     Leg own = leg(st.side);
     String toTag = own != null ? own.localTag() : SipBuilder.newTag();
     SIPResponse resp = build.response(st.request, status, reason, toTag, relayed);
+    String method = st.request.getMethod();
+    boolean offerAnswer = status >= 200 && status < 300 && (method.equals("INVITE") || method.equals("UPDATE"));
+    if (offerAnswer && phase == Phase.CONFIRMED && st.request.getToTag() != null) {
+      mid.addResponseTimerHeaders(st, resp);
+    }
+    if (customize != null) {
+      customize.accept(resp);
+    }
     byte[] bytes = SipCodec.encode(resp);
     st.lastResponse = bytes;
     if (status >= 200) {
       st.finalStatus = status;
+      if (phase == Phase.CONFIRMED && st.request.getToTag() != null && !method.equals("BYE")) {
+        timers.startSingleTimer("sdone:" + st.key, new TimerFired("sdone:" + st.key), timeout());
+      }
+    }
+    if (offerAnswer && own != null) {
+      setLeg(own.withRemoteSdp(SipFields.body(st.request), SipFields.contentType(st.request)).withLocalSdp(SipFields.body(resp)));
     }
     send(st.flow, bytes, null);
-    if (status >= 300 && st.request.getMethod().equals("INVITE")) {
+    if (status >= 300 && method.equals("INVITE")) {
       if (!st.flow.transport().reliable()) {
         startServerRetransmit(st);
       }
@@ -530,9 +648,23 @@ final class CallLogic {
     send(flow, SipCodec.encode(resp), null);
   }
 
-  private void send(Flow flow, byte[] bytes, String tag) {
+  void send(Flow flow, byte[] bytes, String tag) {
     GatewayCommand.Send cmd = new GatewayCommand.Send(flow, bytes, tag, tag == null ? null : failures);
     sends.add(() -> flow.gateway().tell(cmd));
+  }
+
+  /** An ACK for a 2xx, resent if the 2xx is; forgotten after the 2xx retransmission window. */
+  private void rememberAck(String inviteBranch, byte[] ack) {
+    acksSent.put(inviteBranch, ack);
+    if (phase == Phase.CONFIRMED) {
+      timers.startSingleTimer("ackdone:" + inviteBranch, new TimerFired("ackdone:" + inviteBranch), timeout());
+    }
+  }
+
+  private void forgetServer(Server st) {
+    if (st != null) {
+      cancelServerTimers(st);
+    }
   }
 
   private void startServerRetransmit(Server st) {
@@ -552,7 +684,7 @@ final class CallLogic {
 
   // ---- call lifecycle --------------------------------------------------------------------
 
-  private void endCall(String reason, int failureStatus) {
+  void endCall(String reason, int failureStatus) {
     if (phase == Phase.ENDED) {
       return;
     }
@@ -562,6 +694,7 @@ final class CallLogic {
       services.metrics().failed(failureStatus);
     }
     phase = Phase.ENDED;
+    mid.cancelTimers();
     if (persisted) {
       events.add(new CallEnded(reason));
       persisted = false;
@@ -608,11 +741,11 @@ final class CallLogic {
     return b != null && b.callId().equals(callId) ? Side.B : null;
   }
 
-  private Leg leg(Side side) {
+  Leg leg(Side side) {
     return side == Side.A ? a : b;
   }
 
-  private void setLeg(Leg leg) {
+  void setLeg(Leg leg) {
     if (leg.side() == Side.A) {
       a = leg;
     } else {
@@ -620,7 +753,7 @@ final class CallLogic {
     }
   }
 
-  private Duration timeout() {
+  Duration timeout() {
     return services.settings().timers().timeout();
   }
 

@@ -13,6 +13,10 @@ public final class CallMetrics {
   final Counter retransmissions;
   final Counter absorbed;
   final Counter transportFailures;
+  final Counter sessionsExpired;
+  final Counter keepAliveFailures;
+  final Counter refreshesSent;
+  final Counter glare;
   private final MeterRegistry registry;
 
   public CallMetrics(MeterRegistry registry) {
@@ -25,6 +29,15 @@ public final class CallMetrics {
     retransmissions = registry.counter("sbc_retransmissions_sent");
     absorbed = registry.counter("sbc_retransmissions_absorbed");
     transportFailures = registry.counter("sbc_transport_failures");
+    sessionsExpired = registry.counter("sbc_sessions_expired");
+    keepAliveFailures = registry.counter("sbc_keepalive_failures");
+    refreshesSent = registry.counter("sbc_session_refreshes_sent");
+    glare = registry.counter("sbc_glare_rejected");
+  }
+
+  /** One midcall-signaling decision: the policy applied and what was done with the request. */
+  void midcall(MidcallPolicy policy, String action) {
+    registry.counter("sbc_midcall_decisions", "policy", policy.keyword(), "action", action).increment();
   }
 
   /** A call that ended before it was answered, by the final status the caller got. */

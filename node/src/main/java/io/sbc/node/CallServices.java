@@ -12,4 +12,5 @@ public record CallServices(
     CallIds callIds,
     ActorRef<GatewayCommand> gateway,
     CallMetrics metrics,
-    AdmissionControl admission) {}
+    AdmissionControl admission,
+    MidcallPolicyResolver policies) {}

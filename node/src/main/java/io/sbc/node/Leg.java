@@ -14,6 +14,7 @@ import java.util.List;
  * @param routeSet Route values for in-dialog requests, in the order to send them
  * @param remoteSdp the last session description the peer sent on this leg (may be empty)
  * @param remoteSdpType its Content-Type
+ * @param localSdp the last session description the SBC sent on this leg and the peer accepted
  */
 public record Leg(
     Side side,
@@ -28,7 +29,8 @@ public record Leg(
     long remoteCseq,
     Flow flow,
     String remoteSdp,
-    String remoteSdpType)
+    String remoteSdpType,
+    String localSdp)
     implements CborSerializable {
 
   public enum Side {
@@ -45,44 +47,64 @@ public record Leg(
     remoteTag = remoteTag == null ? "" : remoteTag;
     remoteSdp = remoteSdp == null ? "" : remoteSdp;
     remoteSdpType = remoteSdpType == null ? "" : remoteSdpType;
+    localSdp = localSdp == null ? "" : localSdp;
   }
 
   public Leg withNextLocalCseq() {
-    return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
-        routeSet, localCseq + 1, remoteCseq, flow, remoteSdp, remoteSdpType);
+    return withLocalCseq(localCseq + 1);
   }
 
   public Leg withLocalCseqBumpedBy(long step) {
+    return withLocalCseq(localCseq + step);
+  }
+
+  private Leg withLocalCseq(long cseq) {
     return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
-        routeSet, localCseq + step, remoteCseq, flow, remoteSdp, remoteSdpType);
+        routeSet, cseq, remoteCseq, flow, remoteSdp, remoteSdpType, localSdp);
   }
 
   public Leg withRemoteCseq(long cseq) {
     return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
-        routeSet, localCseq, cseq, flow, remoteSdp, remoteSdpType);
+        routeSet, localCseq, cseq, flow, remoteSdp, remoteSdpType, localSdp);
   }
 
   public Leg withRemoteTarget(String target) {
     return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, target,
-        routeSet, localCseq, remoteCseq, flow, remoteSdp, remoteSdpType);
+        routeSet, localCseq, remoteCseq, flow, remoteSdp, remoteSdpType, localSdp);
   }
 
   /** What a 2xx or dialog-creating 1xx from the B side fixes: its tag, target and route set. */
   public Leg withRemoteDialog(String tag, String target, List<String> routes) {
     return new Leg(side, callId, localTag, tag, localAddress, remoteAddress, target,
-        routes, localCseq, remoteCseq, flow, remoteSdp, remoteSdpType);
+        routes, localCseq, remoteCseq, flow, remoteSdp, remoteSdpType, localSdp);
   }
 
+  /** The session description the peer established on this leg (an empty body changes nothing). */
   public Leg withRemoteSdp(String sdp, String type) {
     if (sdp == null || sdp.isEmpty()) {
       return this;
     }
     return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
-        routeSet, localCseq, remoteCseq, flow, sdp, type);
+        routeSet, localCseq, remoteCseq, flow, sdp, type, localSdp);
+  }
+
+  /** The session description the SBC established towards the peer (an empty body changes nothing). */
+  public Leg withLocalSdp(String sdp) {
+    if (sdp == null || sdp.isEmpty()) {
+      return this;
+    }
+    return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
+        routeSet, localCseq, remoteCseq, flow, remoteSdp, remoteSdpType, sdp);
   }
 
   public Leg withFlow(Flow f) {
     return new Leg(side, callId, localTag, remoteTag, localAddress, remoteAddress, remoteTarget,
-        routeSet, localCseq, remoteCseq, f, remoteSdp, remoteSdpType);
+        routeSet, localCseq, remoteCseq, f, remoteSdp, remoteSdpType, localSdp);
+  }
+
+  /** Whether what a failover needs of this leg (media and target) differs from {@code o}. */
+  public boolean dialogDiffers(Leg o) {
+    return o == null || !remoteSdp.equals(o.remoteSdp) || !localSdp.equals(o.localSdp)
+        || !remoteTarget.equals(o.remoteTarget);
   }
 }

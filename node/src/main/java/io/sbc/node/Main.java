@@ -99,7 +99,8 @@ public final class Main {
     ActorRef<GatewayCommand> gatewayRef =
         system.systemActorOf(GatewayActor.create(gateway), "sip-gateway", Props.empty());
     CallServices services =
-        new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef, new CallMetrics(registry), admission);
+        new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef, new CallMetrics(registry), admission,
+            route -> settings.midcallPolicy());
     region.set(CallEntity.init(system, services));
     gateway.start(gatewayRef);
     CoordinatedShutdown.get(system)

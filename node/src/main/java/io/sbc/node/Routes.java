@@ -5,6 +5,7 @@ import io.sbc.protocol.Transport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Ordered routing table: the first route whose Request-URI user prefix and host both match
@@ -51,8 +52,12 @@ public final class Routes {
     }
   }
 
-  /** One row of {@code sbc.routes}. */
-  public record Route(String userPrefix, String host, NextHop nextHop) {
+  /**
+   * One row of {@code sbc.routes}. {@code name} keys runtime policy overrides (default
+   * {@code route-<n>}, 1-based); {@code midcallPolicy} is the route's configured override.
+   */
+  public record Route(String name, String userPrefix, String host, NextHop nextHop,
+      Optional<MidcallPolicy> midcallPolicy) {
     boolean matches(String user, String requestHost) {
       boolean userOk = userPrefix.isEmpty() || (user != null && user.startsWith(userPrefix));
       boolean hostOk = host.isEmpty() || host.equalsIgnoreCase(requestHost);
@@ -60,32 +65,59 @@ public final class Routes {
     }
   }
 
+  /** The name of the route taken when no row matches. */
+  public static final String DEFAULT_ROUTE = "default";
+
   private final List<Route> routes;
-  private final NextHop defaultHop;
+  private final Route defaultRoute;
 
   public Routes(List<Route> routes, NextHop defaultHop) {
     this.routes = List.copyOf(routes);
-    this.defaultHop = defaultHop;
+    this.defaultRoute = new Route(DEFAULT_ROUTE, "", "", defaultHop, Optional.empty());
   }
 
   static Routes create(Config sbc) {
     List<Route> routes = new ArrayList<>();
     for (Config r : sbc.getConfigList("routes")) {
+      String name = r.hasPath("name") ? r.getString("name") : "route-" + (routes.size() + 1);
+      if (name.equals(DEFAULT_ROUTE) || routes.stream().anyMatch(x -> x.name().equals(name))) {
+        throw new IllegalArgumentException("sbc.routes: route name '" + name + "' is used twice (or is reserved)");
+      }
       routes.add(
           new Route(
+              name,
               r.hasPath("user-prefix") ? r.getString("user-prefix") : "",
               r.hasPath("host") ? r.getString("host") : "",
-              NextHop.parse(r.getString("next-hop"))));
+              NextHop.parse(r.getString("next-hop")),
+              r.hasPath("midcall-policy")
+                  ? Optional.of(MidcallPolicy.parse(r.getString("midcall-policy")))
+                  : Optional.empty()));
     }
     return new Routes(routes, NextHop.parse(sbc.getString("next-hop")));
   }
 
   public NextHop select(String requestUser, String requestHost) {
+    return route(requestUser, requestHost).nextHop();
+  }
+
+  /** The first matching route, or the default route. */
+  public Route route(String requestUser, String requestHost) {
     for (Route route : routes) {
       if (route.matches(requestUser, requestHost)) {
-        return route.nextHop();
+        return route;
       }
     }
-    return defaultHop;
+    return defaultRoute;
+  }
+
+  /** The route of that name (the default route included), if configured. */
+  public Optional<Route> named(String name) {
+    return DEFAULT_ROUTE.equals(name)
+        ? Optional.of(defaultRoute)
+        : routes.stream().filter(r -> r.name().equals(name)).findFirst();
+  }
+
+  public List<Route> all() {
+    return routes;
   }
 }

@@ -15,7 +15,27 @@ public record SbcSettings(
     Path dataDir,
     String journal,
     Admission admission,
-    JournalCleanup journalCleanup) {
+    JournalCleanup journalCleanup,
+    MidcallPolicy midcallPolicy,
+    SessionTimerSettings sessionTimer,
+    Duration optionsPing) {
+
+  /**
+   * RFC 4028 session timers the SBC runs on each leg. {@code minSe} is what it accepts (below:
+   * 422) and asks for; {@code sessionExpires} what it requests when a peer does not choose.
+   */
+  public record SessionTimerSettings(
+      boolean enabled, Duration sessionExpires, Duration minSe, RefreshMethod refreshMethod) {
+    public SessionTimerSettings {
+      if (minSe.toSeconds() < 1 || sessionExpires.compareTo(minSe) < 0) {
+        throw new IllegalArgumentException(
+            "sbc.session-timer: min-se must be at least 1s and session-expires at least min-se");
+      }
+    }
+  }
+
+  /** How the SBC refreshes a leg it is the refresher of: UPDATE when the peer allows it (auto). */
+  public enum RefreshMethod { AUTO, INVITE, UPDATE }
 
   /** Overload protection: {@code maxProcessingLag} zero disables it. */
   public record Admission(Duration maxProcessingLag, Duration retryAfter) {}
@@ -45,13 +65,23 @@ public record SbcSettings(
         Path.of(sbc.getString("data-dir")).toAbsolutePath().normalize(),
         sbc.getString("journal"),
         new Admission(sbc.getDuration("admission.max-processing-lag"), sbc.getDuration("admission.retry-after")),
-        new JournalCleanup(sbc.getDuration("journal-cleanup.interval"), sbc.getDuration("journal-cleanup.keep-ended-for")));
+        new JournalCleanup(sbc.getDuration("journal-cleanup.interval"), sbc.getDuration("journal-cleanup.keep-ended-for")),
+        MidcallPolicy.parse(sbc.getString("midcall.policy")),
+        new SessionTimerSettings(
+            sbc.getBoolean("session-timer.enabled"),
+            sbc.getDuration("session-timer.session-expires"),
+            sbc.getDuration("session-timer.min-se"),
+            RefreshMethod.valueOf(sbc.getString("session-timer.refresh-method").trim().toUpperCase(java.util.Locale.ROOT))),
+        sbc.getDuration("options-ping"));
   }
 
   public SbcSettings {
     if (journalCleanup.keepEndedFor().compareTo(linger) <= 0) {
       // A lingering entity must never lose its events while it can still be asked about them.
       throw new IllegalArgumentException("sbc.journal-cleanup.keep-ended-for must exceed sbc.call.linger");
+    }
+    if (optionsPing.isNegative() || (!optionsPing.isZero() && optionsPing.toSeconds() < 1)) {
+      throw new IllegalArgumentException("sbc.options-ping must be 0 (off) or at least 1s");
     }
     if (journalCleanup.interval().isZero() || journalCleanup.interval().isNegative()) {
       throw new IllegalArgumentException("sbc.journal-cleanup.interval must be positive");

@@ -9,8 +9,12 @@ import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
 import io.sbc.gateway.GatewaySettings;
 import io.sbc.protocol.Transport;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.ListIterator;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -39,6 +43,8 @@ public final class SipBuilder {
           "Allow", "Accept", "Supported", "Event", "Subscription-State", "Refer-To",
           "Referred-By", "Content-Disposition", "Info-Package", "Recv-Info", "Subject", "Reason",
           "Retry-After", "Unsupported", "Warning", "Allow-Events");
+
+  private static final Set<String> LEG_LOCAL_OPTIONS = Set.of("timer", "100rel");
 
   private final MessageFactoryImpl messages = new MessageFactoryImpl();
   private final HeaderFactoryImpl headers = new HeaderFactoryImpl();
@@ -162,20 +168,46 @@ public final class SipBuilder {
     }
   }
 
-  private static void copyPassedHeaders(SIPMessage from, SIPMessage to) {
+  private void copyPassedHeaders(SIPMessage from, SIPMessage to) throws ParseException {
     for (String name : PASSED_HEADERS) {
       ListIterator<SIPHeader> it = from.getHeaders(name);
       while (it != null && it.hasNext()) {
-        Header h = (Header) it.next().clone();
-        if (name.equals("Supported") || name.equals("Require")) {
-          // No PRACK support yet: never let 100rel across, or the peer would wait for PRACKs.
-          if (h.toString().toLowerCase(Locale.ROOT).contains("100rel")) {
-            continue;
+        SIPHeader h = it.next();
+        if (name.equals("Supported")) {
+          // Option tags of extensions the SBC runs per leg (timer) or does not offer (100rel:
+          // the peer would wait for PRACKs) stay on their leg; the others pass.
+          String kept = Arrays.stream(h.getHeaderValue().split(","))
+              .map(String::trim)
+              .filter(t -> !t.isEmpty() && !LEG_LOCAL_OPTIONS.contains(t.toLowerCase(Locale.ROOT)))
+              .collect(Collectors.joining(", "));
+          if (!kept.isEmpty()) {
+            to.addHeader(headers.createHeader(name, kept));
           }
+          continue;
         }
-        to.addHeader(h);
+        to.addHeader((Header) h.clone());
       }
     }
+  }
+
+  /** Sets (replaces) a header by name and value, e.g. {@code Min-SE: 90}. */
+  public void setHeader(SIPMessage msg, String name, String value) throws ParseException {
+    msg.setHeader(headers.createHeader(name, value));
+  }
+
+  /** Adds a header (another value of a list header such as Supported). */
+  public void addHeader(SIPMessage msg, String name, String value) throws ParseException {
+    msg.addHeader(headers.createHeader(name, value));
+  }
+
+  /** Adds a Warning (RFC 3261 §20.43) naming this SBC as the agent. */
+  public void warning(SIPMessage msg, int code, String text) throws ParseException {
+    addHeader(msg, "Warning", code + " " + sip.advertisedHost() + " \"" + text.replace("\"", "'") + "\"");
+  }
+
+  /** Sets the body to a session description. */
+  public void setSdp(SIPMessage msg, String sdp) throws ParseException {
+    msg.setContent(sdp.getBytes(StandardCharsets.UTF_8), headers.createContentTypeHeader("application", "sdp"));
   }
 
   private static String hostPort(String host, int port) {

@@ -36,6 +36,8 @@ final class Transactions {
     Leg.Side ackLeg;
     long ackCseq;
     String ackInviteBranch;
+    /** The SBC answered this re-INVITE itself (a refresh): its ACK ends here. */
+    boolean localAnswer;
 
     Server(String key, Leg.Side side, SIPRequest request, Flow flow) {
       this.key = key;
@@ -50,6 +52,9 @@ final class Transactions {
     }
   }
 
+  /** Requests the SBC originates in an established call to keep it alive or check it. */
+  enum Own { REFRESH, KEEPALIVE }
+
   /** A request the SBC sent on a leg and is waiting for a final response to. */
   static final class Client {
     final String key;
@@ -62,6 +67,10 @@ final class Transactions {
     /** The server transaction on the other leg whose request this relays; null if our own. */
     final Server peer;
     final boolean initialInvite;
+    /** Why the SBC sent this request on its own (null: relayed, initial INVITE, BYE, ...). */
+    Own own;
+    /** Re-sends of the request after 422 (RFC 4028) or, for own refreshes, 491. */
+    int retries;
     boolean provisional;
     boolean cancelPending;
     Duration interval;

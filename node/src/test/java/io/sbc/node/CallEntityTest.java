@@ -58,7 +58,8 @@ class CallEntityTest {
     TestProbe<ClusterSharding.ShardCommand> shard = KIT.createTestProbe();
     SbcSettings settings = SbcSettings.create(CONFIG);
     CallServices services = new CallServices(settings, new SipBuilder(settings.sip()), new CallIds("test"),
-        gateway.ref(), new CallMetrics(new SimpleMeterRegistry()), new AdmissionControl(0, 5));
+        gateway.ref(), new CallMetrics(new SimpleMeterRegistry()), new AdmissionControl(0, 5),
+        route -> settings.midcallPolicy());
     int n = IDS.incrementAndGet();
     aCallId = "a-call-" + n + "@caller.example";
     call = KIT.spawn(CallEntity.create("entity-" + n, shard.ref(), services));

@@ -103,13 +103,15 @@ public record MediaSummary(String originId, long originVersion, List<Stream> str
       return out;
     }
     for (String pt : formats) {
-      String name = rtpmapName(attrs, pt);
-      if (name == null) {
-        name = staticName(pt.trim());
-      }
-      out.add(name.toUpperCase(Locale.ROOT));
+      out.add(codecName(attrs, pt.trim()));
     }
     return out;
+  }
+
+  /** The upper-case encoding name of a payload type: its rtpmap, else the RFC 3551 name. */
+  static String codecName(Vector<Attribute> attrs, String pt) throws SdpException {
+    String name = rtpmapName(attrs, pt);
+    return (name == null ? staticName(pt) : name).toUpperCase(Locale.ROOT);
   }
 
   private static String rtpmapName(Vector<Attribute> attrs, String pt) throws SdpException {
