@@ -93,14 +93,16 @@ public record SessionTimer(
    */
   static SessionTimer asUas(SIPRequest request, SessionTimerSettings settings, SessionTimer current, long nowMillis) {
     Optional<SessionExpires> se = SessionTimerHeaders.sessionExpires(request);
-    boolean supports = SessionTimerHeaders.supportsTimer(request);
+    // A refresh that restates nothing keeps the terms in force (no flip-flop of the refresher).
+    boolean keep = se.isEmpty() && current != null;
+    boolean supports = SessionTimerHeaders.supportsTimer(request) || (keep && current.peerSupportsTimer());
     long floor = Math.max(settings.minSe().toSeconds(), SessionTimerHeaders.minSe(request).orElse(0L));
     long interval = se.map(SessionExpires::seconds)
         .orElse(current != null ? current.intervalSeconds() : settings.sessionExpires().toSeconds());
     interval = Math.max(interval, floor);
     boolean sbcRefreshes = se.flatMap(SessionExpires::refresher)
         .map(r -> r == Role.UAS)
-        .orElse(!supports);
+        .orElse(keep ? current.sbcRefreshes() : !supports);
     boolean allowsUpdate = request.getHeader("Allow") != null
         ? SessionTimerHeaders.allows(request, "UPDATE")
         : current != null && current.peerAllowsUpdate();
