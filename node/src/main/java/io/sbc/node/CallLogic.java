@@ -20,9 +20,7 @@ import io.sbc.node.Transactions.Server;
 import io.sbc.protocol.SipCodec;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sip.address.SipURI;
@@ -41,7 +39,7 @@ import org.slf4j.Logger;
  * in-dialog transaction), {@code linger} (how long a finished call absorbs retransmissions), and
  * the mid-dialog timers of {@link MidDialog}.
  */
-final class CallLogic {
+final class CallLogic extends CallTransactions {
   /** After a failover the last CSeqs used are unknown; jumping ahead keeps them increasing. */
   static final long CSEQ_STEP_AFTER_RECOVERY = 1000;
   /** RFC 3261 §16.6 timer C: how long an INVITE may ring before the SBC gives up. */
@@ -49,20 +47,8 @@ final class CallLogic {
 
   enum Phase { IDLE, CALLING, CONFIRMED, ENDED }
 
-  /** Adds to a message before it is encoded (headers, a body). */
-  @FunctionalInterface
-  interface Customizer<T> {
-    void accept(T message) throws Exception;
-  }
-
   record Outcome(List<Event> events, List<Runnable> sends, boolean passivate) {}
 
-  final String entityId;
-  final CallServices services;
-  final SipBuilder build;
-  final TimerScheduler<Command> timers;
-  private final ActorRef<GatewayCommand.SendFailed> failures;
-  final Logger log;
   private final MidDialog mid;
 
   Phase phase = Phase.IDLE;
@@ -75,26 +61,24 @@ final class CallLogic {
   /** The route the call took and, per m-line, the codecs negotiated at setup. */
   String route = Routes.DEFAULT_ROUTE;
   List<Set<String>> setupCodecs = List.of();
-  final Map<String, Server> servers = new HashMap<>();
-  final Map<String, Client> clients = new HashMap<>();
-  /** ACKs sent for 2xx responses, by INVITE branch: resent when the 2xx is retransmitted. */
-  private final Map<String, byte[]> acksSent = new HashMap<>();
-  /** Server transactions whose 2xx awaits the ACK, by side and CSeq number. */
-  private final Map<String, Server> awaitingAck = new HashMap<>();
 
   List<Event> events;
-  private List<Runnable> sends;
   private boolean passivate;
 
   CallLogic(String entityId, CallServices services, TimerScheduler<Command> timers,
       ActorRef<GatewayCommand.SendFailed> failures, Logger log) {
-    this.entityId = entityId;
-    this.services = services;
-    this.build = services.builder();
-    this.timers = timers;
-    this.failures = failures;
-    this.log = log;
+    super(entityId, services, timers, failures, log);
     this.mid = new MidDialog(this);
+  }
+
+  @Override
+  boolean confirmed() {
+    return phase == Phase.CONFIRMED;
+  }
+
+  @Override
+  void addSessionHeaders(Server st, SIPResponse resp) throws Exception {
+    mid.addResponseTimerHeaders(st, resp);
   }
 
   /** Rebuilds the live dialog after recovery (failover or restart of the entity). */
@@ -444,16 +428,6 @@ final class CallLogic {
     awaitAck(st, resp.getStatusCode(), resp.getReasonPhrase(), resp, null);
   }
 
-  /** Sends a 2xx to an INVITE and keeps it going (UDP) until its ACK comes or timer H fires. */
-  void awaitAck(Server st, int status, String reason, SIPResponse relayed, Customizer<SIPResponse> customize)
-      throws Exception {
-    awaitingAck.put(st.side + "|" + st.cseq, st);
-    respond(st, status, reason, relayed, customize);
-    if (!st.flow.transport().reliable()) {
-      startServerRetransmit(st);
-    }
-    timers.startSingleTimer("stimeout:" + st.key, new TimerFired("stimeout:" + st.key), timeout());
-  }
 
   private void relayFinal(Client ct, SIPResponse resp) throws Exception {
     if (ct.peer != null && !ct.peer.answered()) {
@@ -489,17 +463,6 @@ final class CallLogic {
     }
   }
 
-  private void retransmitRequest(Client ct) {
-    if (ct == null || (ct.provisional && ct.method.equals("INVITE"))) {
-      return;
-    }
-    services.metrics().retransmissions.increment();
-    send(ct.flow, ct.bytes, ct.key);
-    Duration next = ct.interval.multipliedBy(2);
-    Duration t2 = services.settings().timers().t2();
-    ct.interval = ct.method.equals("INVITE") || next.compareTo(t2) < 0 ? next : t2;
-    timers.startSingleTimer("retx:" + ct.key, new TimerFired("retx:" + ct.key), ct.interval);
-  }
 
   private void clientTimeout(Client ct) throws Exception {
     if (ct == null) {
@@ -543,17 +506,6 @@ final class CallLogic {
     }
   }
 
-  private void retransmitResponse(Server st) {
-    if (st == null || st.lastResponse == null) {
-      return;
-    }
-    services.metrics().retransmissions.increment();
-    send(st.flow, st.lastResponse, null);
-    Duration next = st.interval.multipliedBy(2);
-    Duration t2 = services.settings().timers().t2();
-    st.interval = next.compareTo(t2) < 0 ? next : t2;
-    timers.startSingleTimer("sretx:" + st.key, new TimerFired("sretx:" + st.key), st.interval);
-  }
 
   private void serverTimeout(Server st) throws Exception {
     if (st == null) {
@@ -572,115 +524,17 @@ final class CallLogic {
 
   // ---- sending ---------------------------------------------------------------------------
 
-  Client sendRequest(Leg leg, SIPRequest req, String branch, Server peer, boolean initial) {
-    byte[] bytes = SipCodec.encode(req);
-    Client ct = new Client(branch, req, bytes, leg.flow(), leg.side(), peer, initial);
-    clients.put(ct.key, ct);
-    send(leg.flow(), bytes, ct.key);
-    if (!leg.flow().transport().reliable()) {
-      ct.interval = services.settings().timers().t1();
-      timers.startSingleTimer("retx:" + ct.key, new TimerFired("retx:" + ct.key), ct.interval);
-    }
-    timers.startSingleTimer("ctimeout:" + ct.key, new TimerFired("ctimeout:" + ct.key), timeout());
-    return ct;
-  }
 
-  private void sendCancel(Client invite) throws Exception {
-    invite.cancelPending = false;
-    SIPRequest cancel = invite.request.createCancelRequest();
-    sendRequest(leg(invite.side), cancel, invite.branch, null, false);
-  }
 
-  void sendBye(Leg leg) throws Exception {
-    if (leg == null || leg.remoteTag().isEmpty()) {
-      return;
-    }
-    Leg next = leg.withNextLocalCseq();
-    setLeg(next);
-    String branch = SipBuilder.newBranch();
-    sendRequest(next, build.inDialog(next, "BYE", next.localCseq(), branch, null), branch, null, false);
-  }
 
-  void respond(Server st, int status, String reason, SIPResponse relayed) throws Exception {
-    respond(st, status, reason, relayed, null);
-  }
 
-  /**
-   * Answers a server transaction. A 2xx to an INVITE or UPDATE completes an offer/answer on the
-   * leg: the request's body is what the peer established, the response's what the SBC did.
-   */
-  void respond(Server st, int status, String reason, SIPResponse relayed, Customizer<SIPResponse> customize)
-      throws Exception {
-    Leg own = leg(st.side);
-    String toTag = own != null ? own.localTag() : SipBuilder.newTag();
-    SIPResponse resp = build.response(st.request, status, reason, toTag, relayed);
-    String method = st.request.getMethod();
-    boolean offerAnswer = status >= 200 && status < 300 && (method.equals("INVITE") || method.equals("UPDATE"));
-    if (offerAnswer && phase == Phase.CONFIRMED && st.request.getToTag() != null) {
-      mid.addResponseTimerHeaders(st, resp);
-    }
-    if (customize != null) {
-      customize.accept(resp);
-    }
-    byte[] bytes = SipCodec.encode(resp);
-    st.lastResponse = bytes;
-    if (status >= 200) {
-      st.finalStatus = status;
-      if (phase == Phase.CONFIRMED && st.request.getToTag() != null && !method.equals("BYE")) {
-        timers.startSingleTimer("sdone:" + st.key, new TimerFired("sdone:" + st.key), timeout());
-      }
-    }
-    if (offerAnswer && own != null) {
-      setLeg(own.withRemoteSdp(SipFields.body(st.request), SipFields.contentType(st.request)).withLocalSdp(SipFields.body(resp)));
-    }
-    send(st.flow, bytes, null);
-    if (status >= 300 && method.equals("INVITE")) {
-      if (!st.flow.transport().reliable()) {
-        startServerRetransmit(st);
-      }
-      timers.startSingleTimer("stimeout:" + st.key, new TimerFired("stimeout:" + st.key), timeout());
-    }
-  }
 
-  /** Answers a request that belongs to no transaction we keep (e.g. 481 to a stray request). */
-  private void respondStateless(SIPRequest req, Flow flow, int status, String reason) throws Exception {
-    SIPResponse resp = build.response(req, status, reason, SipBuilder.newTag(), null);
-    send(flow, SipCodec.encode(resp), null);
-  }
 
-  void send(Flow flow, byte[] bytes, String tag) {
-    GatewayCommand.Send cmd = new GatewayCommand.Send(flow, bytes, tag, tag == null ? null : failures);
-    sends.add(() -> flow.gateway().tell(cmd));
-  }
 
-  /** An ACK for a 2xx, resent if the 2xx is; forgotten after the 2xx retransmission window. */
-  private void rememberAck(String inviteBranch, byte[] ack) {
-    acksSent.put(inviteBranch, ack);
-    if (phase == Phase.CONFIRMED) {
-      timers.startSingleTimer("ackdone:" + inviteBranch, new TimerFired("ackdone:" + inviteBranch), timeout());
-    }
-  }
 
-  private void forgetServer(Server st) {
-    if (st != null) {
-      cancelServerTimers(st);
-    }
-  }
 
-  private void startServerRetransmit(Server st) {
-    st.interval = services.settings().timers().t1();
-    timers.startSingleTimer("sretx:" + st.key, new TimerFired("sretx:" + st.key), st.interval);
-  }
 
-  private void cancelServerTimers(Server st) {
-    timers.cancel("sretx:" + st.key);
-    timers.cancel("stimeout:" + st.key);
-  }
 
-  private void cancelClientTimers(Client ct) {
-    timers.cancel("retx:" + ct.key);
-    timers.cancel("ctimeout:" + ct.key);
-  }
 
   // ---- call lifecycle --------------------------------------------------------------------
 
@@ -702,37 +556,14 @@ final class CallLogic {
     log.debug("call {} ended: {}", entityId, reason);
   }
 
-  /**
-   * A finished call lingers (timer J) only to answer retransmissions, for which the encoded last
-   * response suffices: dropping the parsed requests keeps thousands of lingering calls cheap.
-   */
-  private void releaseParsedRequests() {
-    for (Server st : servers.values()) {
-      if (st.answered()) {
-        st.request = null;
-      }
-    }
-    awaitingAck.clear();
-  }
 
   private void resetSoftState() {
-    servers.clear();
-    clients.clear();
-    acksSent.clear();
-    awaitingAck.clear();
-    timers.cancelAll();
+    clearTransactions();
     a = null;
     b = null;
   }
 
   // ---- helpers ---------------------------------------------------------------------------
-
-  private Server newServer(Side side, SIPRequest req, Flow flow) {
-    String key = Transactions.serverKey(side, req.getTopmostVia().getBranch(), req.getMethod());
-    Server st = new Server(key, side, req, flow);
-    servers.put(key, st);
-    return st;
-  }
 
   private Side sideOf(String callId) {
     if (a == null || a.callId().equals(callId)) {
@@ -741,10 +572,12 @@ final class CallLogic {
     return b != null && b.callId().equals(callId) ? Side.B : null;
   }
 
+  @Override
   Leg leg(Side side) {
     return side == Side.A ? a : b;
   }
 
+  @Override
   void setLeg(Leg leg) {
     if (leg.side() == Side.A) {
       a = leg;
@@ -753,9 +586,6 @@ final class CallLogic {
     }
   }
 
-  Duration timeout() {
-    return services.settings().timers().timeout();
-  }
 
   private static String describe(Command command) {
     if (command instanceof Inbound in) {

@@ -6,7 +6,7 @@ import io.sbc.node.CallEntity.SessionExpired;
 import io.sbc.node.CallEntity.SessionRefreshed;
 import io.sbc.node.CallEntity.SessionTimerArmed;
 import io.sbc.node.CallEntity.TimerFired;
-import io.sbc.node.CallLogic.Customizer;
+import io.sbc.node.CallTransactions.Customizer;
 import io.sbc.node.CallLogic.Phase;
 import io.sbc.node.Leg.Side;
 import io.sbc.node.SbcSettings.SessionTimerSettings;

@@ -1,0 +1,245 @@
+package io.sbc.node;
+
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import io.sbc.gateway.Flow;
+import io.sbc.gateway.GatewayCommand;
+import io.sbc.node.CallEntity.Command;
+import io.sbc.node.CallEntity.TimerFired;
+import io.sbc.node.Leg.Side;
+import io.sbc.node.Transactions.Client;
+import io.sbc.node.Transactions.Server;
+import io.sbc.protocol.SipCodec;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.slf4j.Logger;
+
+/**
+ * The RFC 3261 §17 transaction mechanics of one call, under the B2BUA logic of {@link
+ * CallLogic}: the transactions it keeps, sending (with retransmission and timeout timers),
+ * retransmitting, and the outbound queue that the entity flushes after each message.
+ */
+abstract class CallTransactions {
+  final String entityId;
+  final CallServices services;
+  final SipBuilder build;
+  final TimerScheduler<Command> timers;
+  private final ActorRef<GatewayCommand.SendFailed> failures;
+  final Logger log;
+
+  final Map<String, Server> servers = new HashMap<>();
+  final Map<String, Client> clients = new HashMap<>();
+  /** ACKs sent for 2xx responses, by INVITE branch: resent when the 2xx is retransmitted. */
+  final Map<String, byte[]> acksSent = new HashMap<>();
+  /** Server transactions whose 2xx awaits the ACK, by side and CSeq number. */
+  final Map<String, Server> awaitingAck = new HashMap<>();
+  /** What this message's handling sends; run by the entity (after persisting, if needed). */
+  List<Runnable> sends;
+
+  CallTransactions(String entityId, CallServices services, TimerScheduler<Command> timers,
+      ActorRef<GatewayCommand.SendFailed> failures, Logger log) {
+    this.entityId = entityId;
+    this.services = services;
+    this.build = services.builder();
+    this.timers = timers;
+    this.failures = failures;
+    this.log = log;
+  }
+
+  /** Adds to a message before it is encoded (headers, a body). */
+  @FunctionalInterface
+  interface Customizer<T> {
+    void accept(T message) throws Exception;
+  }
+
+  /** Whether the call is established: in-dialog transactions are then forgotten after use. */
+  abstract boolean confirmed();
+
+  void retransmitRequest(Client ct) {
+    if (ct == null || (ct.provisional && ct.method.equals("INVITE"))) {
+      return;
+    }
+    services.metrics().retransmissions.increment();
+    send(ct.flow, ct.bytes, ct.key);
+    Duration next = ct.interval.multipliedBy(2);
+    Duration t2 = services.settings().timers().t2();
+    ct.interval = ct.method.equals("INVITE") || next.compareTo(t2) < 0 ? next : t2;
+    timers.startSingleTimer("retx:" + ct.key, new TimerFired("retx:" + ct.key), ct.interval);
+  }
+
+  void retransmitResponse(Server st) {
+    if (st == null || st.lastResponse == null) {
+      return;
+    }
+    services.metrics().retransmissions.increment();
+    send(st.flow, st.lastResponse, null);
+    Duration next = st.interval.multipliedBy(2);
+    Duration t2 = services.settings().timers().t2();
+    st.interval = next.compareTo(t2) < 0 ? next : t2;
+    timers.startSingleTimer("sretx:" + st.key, new TimerFired("sretx:" + st.key), st.interval);
+  }
+
+  Client sendRequest(Leg leg, SIPRequest req, String branch, Server peer, boolean initial) {
+    byte[] bytes = SipCodec.encode(req);
+    Client ct = new Client(branch, req, bytes, leg.flow(), leg.side(), peer, initial);
+    clients.put(ct.key, ct);
+    send(leg.flow(), bytes, ct.key);
+    if (!leg.flow().transport().reliable()) {
+      ct.interval = services.settings().timers().t1();
+      timers.startSingleTimer("retx:" + ct.key, new TimerFired("retx:" + ct.key), ct.interval);
+    }
+    timers.startSingleTimer("ctimeout:" + ct.key, new TimerFired("ctimeout:" + ct.key), timeout());
+    return ct;
+  }
+
+  /** Answers a request that belongs to no transaction we keep (e.g. 481 to a stray request). */
+  void respondStateless(SIPRequest req, Flow flow, int status, String reason) throws Exception {
+    SIPResponse resp = build.response(req, status, reason, SipBuilder.newTag(), null);
+    send(flow, SipCodec.encode(resp), null);
+  }
+
+  void send(Flow flow, byte[] bytes, String tag) {
+    GatewayCommand.Send cmd = new GatewayCommand.Send(flow, bytes, tag, tag == null ? null : failures);
+    sends.add(() -> flow.gateway().tell(cmd));
+  }
+
+  /** An ACK for a 2xx, resent if the 2xx is; forgotten after the 2xx retransmission window. */
+  void rememberAck(String inviteBranch, byte[] ack) {
+    acksSent.put(inviteBranch, ack);
+    if (confirmed()) {
+      timers.startSingleTimer("ackdone:" + inviteBranch, new TimerFired("ackdone:" + inviteBranch), timeout());
+    }
+  }
+
+  void forgetServer(Server st) {
+    if (st != null) {
+      cancelServerTimers(st);
+    }
+  }
+
+  void startServerRetransmit(Server st) {
+    st.interval = services.settings().timers().t1();
+    timers.startSingleTimer("sretx:" + st.key, new TimerFired("sretx:" + st.key), st.interval);
+  }
+
+  void cancelServerTimers(Server st) {
+    timers.cancel("sretx:" + st.key);
+    timers.cancel("stimeout:" + st.key);
+  }
+
+  void cancelClientTimers(Client ct) {
+    timers.cancel("retx:" + ct.key);
+    timers.cancel("ctimeout:" + ct.key);
+  }
+
+  Server newServer(Side side, SIPRequest req, Flow flow) {
+    String key = Transactions.serverKey(side, req.getTopmostVia().getBranch(), req.getMethod());
+    Server st = new Server(key, side, req, flow);
+    servers.put(key, st);
+    return st;
+  }
+
+  Duration timeout() {
+    return services.settings().timers().timeout();
+  }
+
+  void sendCancel(Client invite) throws Exception {
+    invite.cancelPending = false;
+    SIPRequest cancel = invite.request.createCancelRequest();
+    sendRequest(leg(invite.side), cancel, invite.branch, null, false);
+  }
+
+  void sendBye(Leg leg) throws Exception {
+    if (leg == null || leg.remoteTag().isEmpty()) {
+      return;
+    }
+    Leg next = leg.withNextLocalCseq();
+    setLeg(next);
+    String branch = SipBuilder.newBranch();
+    sendRequest(next, build.inDialog(next, "BYE", next.localCseq(), branch, null), branch, null, false);
+  }
+
+  /**
+   * A finished call lingers (timer J) only to answer retransmissions, for which the encoded last
+   * response suffices: dropping the parsed requests keeps thousands of lingering calls cheap.
+   */
+  void releaseParsedRequests() {
+    for (Server st : servers.values()) {
+      if (st.answered()) {
+        st.request = null;
+      }
+    }
+    awaitingAck.clear();
+  }
+
+  void clearTransactions() {
+    servers.clear();
+    clients.clear();
+    acksSent.clear();
+    awaitingAck.clear();
+    timers.cancelAll();
+  }
+
+  void respond(Server st, int status, String reason, SIPResponse relayed) throws Exception {
+    respond(st, status, reason, relayed, null);
+  }
+
+  /**
+   * Answers a server transaction. A 2xx to an INVITE or UPDATE completes an offer/answer on the
+   * leg: the request's body is what the peer established, the response's what the SBC did.
+   */
+  void respond(Server st, int status, String reason, SIPResponse relayed, Customizer<SIPResponse> customize)
+      throws Exception {
+    Leg own = leg(st.side);
+    String toTag = own != null ? own.localTag() : SipBuilder.newTag();
+    SIPResponse resp = build.response(st.request, status, reason, toTag, relayed);
+    String method = st.request.getMethod();
+    boolean offerAnswer = status >= 200 && status < 300 && (method.equals("INVITE") || method.equals("UPDATE"));
+    if (offerAnswer && confirmed() && st.request.getToTag() != null) {
+      addSessionHeaders(st, resp);
+    }
+    if (customize != null) {
+      customize.accept(resp);
+    }
+    byte[] bytes = SipCodec.encode(resp);
+    st.lastResponse = bytes;
+    if (status >= 200) {
+      st.finalStatus = status;
+      if (confirmed() && st.request.getToTag() != null && !method.equals("BYE")) {
+        timers.startSingleTimer("sdone:" + st.key, new TimerFired("sdone:" + st.key), timeout());
+      }
+    }
+    if (offerAnswer && own != null) {
+      setLeg(own.withRemoteSdp(SipFields.body(st.request), SipFields.contentType(st.request)).withLocalSdp(SipFields.body(resp)));
+    }
+    send(st.flow, bytes, null);
+    if (status >= 300 && method.equals("INVITE")) {
+      if (!st.flow.transport().reliable()) {
+        startServerRetransmit(st);
+      }
+      timers.startSingleTimer("stimeout:" + st.key, new TimerFired("stimeout:" + st.key), timeout());
+    }
+  }
+
+  /** Sends a 2xx to an INVITE and keeps it going (UDP) until its ACK comes or timer H fires. */
+  void awaitAck(Server st, int status, String reason, SIPResponse relayed, Customizer<SIPResponse> customize)
+      throws Exception {
+    awaitingAck.put(st.side + "|" + st.cseq, st);
+    respond(st, status, reason, relayed, customize);
+    if (!st.flow.transport().reliable()) {
+      startServerRetransmit(st);
+    }
+    timers.startSingleTimer("stimeout:" + st.key, new TimerFired("stimeout:" + st.key), timeout());
+  }
+
+  /** Session-timer headers of a 2xx to an in-dialog INVITE/UPDATE (which refreshes the leg). */
+  abstract void addSessionHeaders(Server st, SIPResponse resp) throws Exception;
+
+  abstract Leg leg(Side side);
+
+  abstract void setLeg(Leg leg);
+}
