@@ -100,7 +100,7 @@ public final class Main {
         system.systemActorOf(GatewayActor.create(gateway), "sip-gateway", Props.empty());
     CallServices services =
         new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef, new CallMetrics(registry), admission,
-            route -> settings.midcallPolicy());
+            MidcallPolicies.fromConfig(settings));
     region.set(CallEntity.init(system, services));
     gateway.start(gatewayRef);
     CoordinatedShutdown.get(system)

@@ -31,4 +31,30 @@ class RoutesTest {
     assertEquals(5100, routes.select("49", "other").port());
     assertEquals(5070, routes.select(null, "other").port());
   }
+
+  @Test
+  void routePolicyOverridesResolveInCubeOrder() {
+    Routes routes = Routes.create(ConfigFactory.parseString(
+        "next-hop = \"sip:127.0.0.1:5070\"\n"
+            + "routes = [ { name = video, user-prefix = \"7\", next-hop = \"sip:127.0.0.1:5080\", midcall-policy = passthru },"
+            + "           { user-prefix = \"8\", next-hop = \"sip:127.0.0.1:5090\" } ]"));
+    assertEquals("video", routes.route("700", "x").name());
+    assertEquals("route-2", routes.route("800", "x").name(), "unnamed routes are numbered");
+    assertEquals(Routes.DEFAULT_ROUTE, routes.route("900", "x").name());
+    java.util.Map<String, MidcallPolicy> runtimeRoutes = new java.util.HashMap<>();
+    java.util.concurrent.atomic.AtomicReference<MidcallPolicy> runtimeGlobal = new java.util.concurrent.atomic.AtomicReference<>();
+    MidcallPolicies policies = new MidcallPolicies(routes, MidcallPolicy.NONE,
+        r -> java.util.Optional.ofNullable(runtimeRoutes.get(r)), () -> java.util.Optional.ofNullable(runtimeGlobal.get()));
+    assertEquals(MidcallPolicy.NONE, policies.policyFor("route-2"), "configured global");
+    assertEquals(MidcallPolicy.PASSTHRU, policies.policyFor("video"), "configured route override");
+    runtimeGlobal.set(MidcallPolicy.BLOCK);
+    assertEquals(MidcallPolicy.BLOCK, policies.policyFor("route-2"), "runtime global beats configured global");
+    assertEquals(MidcallPolicy.PASSTHRU, policies.policyFor("video"), "but not a route's own policy");
+    runtimeRoutes.put("video", MidcallPolicy.PRESERVE_CODEC);
+    assertEquals(MidcallPolicy.PRESERVE_CODEC, policies.policyFor("video"), "runtime route override first");
+    assertThrows(IllegalArgumentException.class, () -> Routes.create(ConfigFactory.parseString(
+        "next-hop = \"sip:127.0.0.1:5070\"\nroutes = [ { next-hop = \"sip:a:1\", midcall-policy = relay } ]")));
+    assertThrows(IllegalArgumentException.class, () -> Routes.create(ConfigFactory.parseString(
+        "next-hop = \"sip:127.0.0.1:5070\"\nroutes = [ { name = default, next-hop = \"sip:a:1\" } ]")));
+  }
 }
