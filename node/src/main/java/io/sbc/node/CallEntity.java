@@ -79,15 +79,17 @@ public final class CallEntity
 
   /**
    * Both dialogs are confirmed: what a failover needs to continue the call, with the route it
-   * took (for per-route policy) and, per m-line, the codecs negotiated at setup.
+   * took (for per-route policy), per m-line the codecs negotiated at setup, and each leg's
+   * session timer as armed at setup (null: none). One event, so a new call costs one write.
    */
-  public record CallEstablished(Leg a, Leg b, String route, List<Set<String>> setupCodecs)
+  public record CallEstablished(
+      Leg a, Leg b, String route, List<Set<String>> setupCodecs, SessionTimer timerA, SessionTimer timerB)
       implements Event {}
 
   /** A completed offer/answer or target refresh changed what a failover needs of the legs. */
   public record DialogUpdated(Leg a, Leg b) implements Event {}
 
-  /** A leg's session timer was negotiated (at setup or anew): interval, refresher, deadline. */
+  /** A leg's session timer was negotiated anew in the call: interval, refresher, deadline. */
   public record SessionTimerArmed(Leg.Side side, SessionTimer timer) implements Event {}
 
   /** A leg's session was refreshed on the same terms: only the deadline moved. */
@@ -237,7 +239,7 @@ public final class CallEntity
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(CallEstablished.class,
-            (s, e) -> new Established(e.a(), e.b(), e.route(), e.setupCodecs(), null, null))
+            (s, e) -> new Established(e.a(), e.b(), e.route(), e.setupCodecs(), e.timerA(), e.timerB()))
         .onEvent(DialogUpdated.class,
             (s, e) -> s instanceof Established est
                 ? new Established(e.a(), e.b(), est.route(), est.setupCodecs(), est.timerA(), est.timerB())

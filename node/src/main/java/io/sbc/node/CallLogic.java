@@ -21,6 +21,7 @@ import io.sbc.protocol.SipCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sip.address.SipURI;
@@ -417,10 +418,10 @@ final class CallLogic extends CallTransactions {
       Customizer<SIPResponse> timerHeaders = mid.established(st.request, ct, resp);
       awaitAck(st, resp.getStatusCode(), resp.getReasonPhrase(), resp, timerHeaders);
       setupCodecs = MidDialog.negotiatedCodecs(a, b);
-      events.add(new CallEstablished(a, b, route, setupCodecs));
+      Map<Side, SessionTimer> armed = mid.armEstablished();
+      events.add(new CallEstablished(a, b, route, setupCodecs, armed.get(Side.A), armed.get(Side.B)));
       persistedA = a;
       persistedB = b;
-      mid.armEstablished();
       services.metrics().established.increment();
       return;
     }

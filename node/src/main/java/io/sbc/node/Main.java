@@ -98,9 +98,12 @@ public final class Main {
             admission);
     ActorRef<GatewayCommand> gatewayRef =
         system.systemActorOf(GatewayActor.create(gateway), "sip-gateway", Props.empty());
+    PolicyStore policyStore = PolicyStore.start(system);
+    MidcallPolicies policies = new MidcallPolicies(
+        settings.routes(), settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
     CallServices services =
         new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef, new CallMetrics(registry), admission,
-            MidcallPolicies.fromConfig(settings));
+            policies);
     region.set(CallEntity.init(system, services));
     gateway.start(gatewayRef);
     CoordinatedShutdown.get(system)
@@ -110,10 +113,18 @@ public final class Main {
         });
     startJournalJanitor(system, config, settings.journalCleanup(), registry);
     PekkoManagement.get(system).start();
-    log.info("SBC node up: SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}",
+    log.info("SBC node up: SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}, midcall-signaling {} (config), "
+            + "session timers {}",
         settings.sip().host(), settings.sip().port(), config.getString("sbc.next-hop"),
         config.getString("pekko.management.http.hostname"), config.getInt("pekko.management.http.port"),
-        settings.journal(), settings.dataDir());
+        settings.journal(), settings.dataDir(), settings.midcallPolicy().keyword(),
+        settings.sessionTimer().enabled()
+            ? settings.sessionTimer().sessionExpires().toSeconds() + " s (Min-SE " + settings.sessionTimer().minSe().toSeconds() + " s)"
+            : "off");
+    if (settings.sessionTimer().enabled() && settings.sessionTimer().minSe().toSeconds() < 90) {
+      log.warn("sbc.session-timer.min-se is {} s, below the 90 s RFC 4028 requires; fine for tests only",
+          settings.sessionTimer().minSe().toSeconds());
+    }
   }
 
   private static void startJournalJanitor(
@@ -131,9 +142,14 @@ public final class Main {
         });
   }
 
-  /** Values computed from others: seed nodes from SBC_SEED_NODES, the H2 URL from the data dir. */
+  /**
+   * Values computed from others: seed nodes from SBC_SEED_NODES, the H2 URL and the durable
+   * policy store's directory from the data dir.
+   */
   static Config withDerivedSettings(Config config) {
-    Config out = config;
+    Config out = PolicyStore.durableConfig(
+            java.nio.file.Path.of(config.getString("sbc.data-dir")), config.getInt("sbc.cluster.port"))
+        .withFallback(config);
     String seeds = config.getString("sbc.cluster.seed-nodes").trim();
     if (!seeds.isEmpty()) {
       List<String> addresses = new ArrayList<>();

@@ -57,13 +57,13 @@ final class MidDialog {
     String method = req.getMethod();
     String offer = SipFields.body(req);
     boolean offers = method.equals("INVITE") || !offer.isEmpty();
-    if (method.equals("INVITE") && serverPending(side, st)) {
+    if (method.equals("INVITE") && serverPending(side, st, true)) {
       // §14.2: a second INVITE before the final response to the first.
       call.respond(st, 500, "Server Internal Error", null,
           r -> call.build.setHeader(r, "Retry-After", Integer.toString(ThreadLocalRandom.current().nextInt(1, 11))));
       return;
     }
-    if (offers && clientPending(side)) {
+    if (offers && (clientPending(side) || serverPending(side, st, false))) {
       rejectGlare(st, side);
       return;
     }
@@ -77,7 +77,7 @@ final class MidDialog {
     call.log.debug("call {}: {} from leg {} under midcall-signaling {}: {} ({})",
         call.entityId, method, side, policy.keyword(), d.action().label(), d.reason());
     if (d.action() instanceof MidcallRules.Relay relay) {
-      if (offers && (clientPending(side.other()) || serverPending(side.other(), null))) {
+      if (offers && (clientPending(side.other()) || serverPending(side.other(), null, false))) {
         rejectGlare(st, side); // the other leg has an offer of its own in progress
         return;
       }
@@ -145,24 +145,31 @@ final class MidDialog {
     call.setLeg(leg.withRemoteSdp(answer, SipFields.contentType(ack)));
   }
 
+  /** An offer the SBC sent on this leg awaits its answer (a bodiless UPDATE offers nothing). */
   private boolean clientPending(Side side) {
     for (Client ct : call.clients.values()) {
-      if (ct.side == side && !ct.initialInvite && (ct.method.equals("INVITE") || ct.method.equals("UPDATE"))) {
+      if (ct.side == side && !ct.initialInvite && offers(ct.request)) {
         return true;
       }
     }
     return false;
   }
 
-  private boolean serverPending(Side side, Server except) {
+  /** An offer from this leg's peer awaits the SBC's final answer ({@code invitesOnly}: re-INVITEs). */
+  private boolean serverPending(Side side, Server except, boolean invitesOnly) {
     for (Server st : call.servers.values()) {
       if (st != except && st.side == side && !st.answered() && st.request != null
-          && st.request.getToTag() != null
-          && (st.request.getMethod().equals("INVITE") || st.request.getMethod().equals("UPDATE"))) {
+          && st.request.getToTag() != null && offers(st.request)
+          && (!invitesOnly || st.request.getMethod().equals("INVITE"))) {
         return true;
       }
     }
     return false;
+  }
+
+  private static boolean offers(SIPRequest req) {
+    String method = req.getMethod();
+    return method.equals("INVITE") || (method.equals("UPDATE") && req.getRawContent() != null && req.getRawContent().length > 0);
   }
 
   /** Per m-line, the codecs both sides offered and answered at setup (preserve-codec). */
@@ -236,13 +243,19 @@ final class MidDialog {
     return r -> addResponseHeaders(r, ta);
   }
 
-  /** Persists and starts what {@link #established} negotiated (or the keep-alive). */
-  void armEstablished() {
-    for (Map.Entry<Side, SessionTimer> e : pending.entrySet()) {
-      commit(e.getKey(), e.getValue());
-    }
+  /**
+   * Starts what {@link #established} negotiated (or the keep-alive) and returns it, to be
+   * persisted with the established call.
+   */
+  Map<Side, SessionTimer> armEstablished() {
+    Map<Side, SessionTimer> armed = new EnumMap<>(pending);
+    armed.forEach((side, t) -> {
+      sessionTimers.put(side, t);
+      schedule(side, t);
+    });
     pending.clear();
     schedulePings();
+    return armed;
   }
 
   /** A 2xx the SBC sends to an in-dialog INVITE/UPDATE: negotiates and refreshes that leg. */
@@ -371,7 +384,7 @@ final class MidDialog {
     if (call.phase != Phase.CONFIRMED || t == null || !t.sbcRefreshes()) {
       return;
     }
-    if (clientPending(side) || serverPending(side, null)) {
+    if (clientPending(side) || serverPending(side, null, false)) {
       start("st-refresh:" + side, 1000); // an offer is in progress on the leg: try again shortly
       return;
     }

@@ -125,6 +125,16 @@ class MidDialogTest {
   }
 
   @Test
+  void eachReInviteGetsThePolicyInForceWhenItArrives() throws Exception {
+    CallHarness h = established(MidcallPolicy.PASSTHRU);
+    h.fromA("UPDATE", "", null);
+    assertEquals("UPDATE", ((SIPRequest) h.next()).getMethod(), "relayed under passthru");
+    h.policy.set(MidcallPolicy.BLOCK); // changed at runtime, the call goes on
+    h.fromA("INVITE", "", VIDEO);
+    assertEquals(488, ((SIPResponse) h.next()).getStatusCode());
+  }
+
+  @Test
   void reInviteFromBWhileOneIsPendingTowardsBGets491() throws Exception {
     CallHarness h = established(MidcallPolicy.PASSTHRU);
     h.fromA("INVITE", "", VIDEO);

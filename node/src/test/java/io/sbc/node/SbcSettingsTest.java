@@ -30,4 +30,21 @@ class SbcSettingsTest {
     assertThrows(IllegalArgumentException.class,
         () -> SbcSettings.create(with("sbc.sip.decode-queue = 0")));
   }
+
+  @Test
+  void midcallAndSessionTimerSettingsAreValidated() {
+    SbcSettings s = SbcSettings.create(with(""));
+    assertEquals(MidcallPolicy.PASSTHRU, s.midcallPolicy());
+    assertEquals(Duration.ofSeconds(1800), s.sessionTimer().sessionExpires());
+    assertEquals(Duration.ofSeconds(90), s.sessionTimer().minSe());
+    assertEquals(Duration.ZERO, s.optionsPing());
+    assertEquals(MidcallPolicy.PASSTHRU_MEDIA_CHANGE,
+        SbcSettings.create(with("sbc.midcall.policy = passthru-media-change")).midcallPolicy());
+    assertThrows(IllegalArgumentException.class, () -> SbcSettings.create(with("sbc.midcall.policy = relay-all")));
+    assertThrows(IllegalArgumentException.class,
+        () -> SbcSettings.create(with("sbc.session-timer { session-expires = 60s, min-se = 90s }")));
+    assertThrows(IllegalArgumentException.class,
+        () -> SbcSettings.create(with("sbc.session-timer.refresh-method = options")));
+    assertThrows(IllegalArgumentException.class, () -> SbcSettings.create(with("sbc.options-ping = -1s")));
+  }
 }
