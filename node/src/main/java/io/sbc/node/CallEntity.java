@@ -9,7 +9,6 @@ import io.sbc.gateway.Flow;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.gateway.SipMessageJson;
 import java.util.List;
-import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -78,12 +77,11 @@ public final class CallEntity
   public sealed interface Event extends CborSerializable {}
 
   /**
-   * Both dialogs are confirmed: what a failover needs to continue the call, with the route it
-   * took (for per-route policy), per m-line the codecs negotiated at setup, and each leg's
-   * session timer as armed at setup (null: none). One event, so a new call costs one write.
+   * Both dialogs are confirmed: what a failover needs to continue the call (the legs with the
+   * SDP negotiated at setup), the route it took (for per-route policy) and each leg's session
+   * timer as armed at setup (null: none). One event, so a new call costs one write.
    */
-  public record CallEstablished(
-      Leg a, Leg b, String route, List<Set<String>> setupCodecs, SessionTimer timerA, SessionTimer timerB)
+  public record CallEstablished(Leg a, Leg b, String route, SessionTimer timerA, SessionTimer timerB)
       implements Event {}
 
   /** A completed offer/answer or target refresh changed what a failover needs of the legs. */
@@ -105,14 +103,17 @@ public final class CallEntity
 
   public record NoCall(boolean ended) implements State {}
 
-  /** A confirmed call; {@code timerA}/{@code timerB} are null when that leg has no session timer. */
+  /**
+   * A confirmed call. {@code setupSdpA}/{@code setupSdpB}: what each peer established at setup
+   * (for preserve-codec); {@code timerA}/{@code timerB} are null when a leg has no session timer.
+   */
   public record Established(
-      Leg a, Leg b, String route, List<Set<String>> setupCodecs, SessionTimer timerA, SessionTimer timerB)
+      Leg a, Leg b, String route, String setupSdpA, String setupSdpB, SessionTimer timerA, SessionTimer timerB)
       implements State {
     Established withTimer(Leg.Side side, SessionTimer t) {
       return side == Leg.Side.A
-          ? new Established(a, b, route, setupCodecs, t, timerB)
-          : new Established(a, b, route, setupCodecs, timerA, t);
+          ? new Established(a, b, route, setupSdpA, setupSdpB, t, timerB)
+          : new Established(a, b, route, setupSdpA, setupSdpB, timerA, t);
     }
   }
 
@@ -239,10 +240,10 @@ public final class CallEntity
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(CallEstablished.class,
-            (s, e) -> new Established(e.a(), e.b(), e.route(), e.setupCodecs(), e.timerA(), e.timerB()))
+            (s, e) -> new Established(e.a(), e.b(), e.route(), e.a().remoteSdp(), e.b().remoteSdp(), e.timerA(), e.timerB()))
         .onEvent(DialogUpdated.class,
             (s, e) -> s instanceof Established est
-                ? new Established(e.a(), e.b(), est.route(), est.setupCodecs(), est.timerA(), est.timerB())
+                ? new Established(e.a(), e.b(), est.route(), est.setupSdpA(), est.setupSdpB(), est.timerA(), est.timerB())
                 : s)
         .onEvent(SessionTimerArmed.class,
             (s, e) -> s instanceof Established est ? est.withTimer(e.side(), e.timer()) : s)

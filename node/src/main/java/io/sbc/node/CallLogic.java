@@ -61,7 +61,9 @@ final class CallLogic extends CallTransactions {
   private Leg persistedB;
   /** The route the call took and, per m-line, the codecs negotiated at setup. */
   String route = Routes.DEFAULT_ROUTE;
-  List<Set<String>> setupCodecs = List.of();
+  private String setupSdpA = "";
+  private String setupSdpB = "";
+  private List<Set<String>> setupCodecs;
 
   List<Event> events;
   private boolean passivate;
@@ -90,7 +92,8 @@ final class CallLogic extends CallTransactions {
       persistedA = a;
       persistedB = b;
       route = est.route() == null ? Routes.DEFAULT_ROUTE : est.route();
-      setupCodecs = est.setupCodecs() == null ? List.of() : est.setupCodecs();
+      setupSdpA = est.setupSdpA() == null ? "" : est.setupSdpA();
+      setupSdpB = est.setupSdpB() == null ? "" : est.setupSdpB();
       phase = Phase.CONFIRMED;
       persisted = true;
       log.info("call {} recovered: A {} / B {}", entityId, a.callId(), b.callId());
@@ -417,9 +420,10 @@ final class CallLogic extends CallTransactions {
       persisted = true;
       Customizer<SIPResponse> timerHeaders = mid.established(st.request, ct, resp);
       awaitAck(st, resp.getStatusCode(), resp.getReasonPhrase(), resp, timerHeaders);
-      setupCodecs = MidDialog.negotiatedCodecs(a, b);
+      setupSdpA = a.remoteSdp();
+      setupSdpB = b.remoteSdp();
       Map<Side, SessionTimer> armed = mid.armEstablished();
-      events.add(new CallEstablished(a, b, route, setupCodecs, armed.get(Side.A), armed.get(Side.B)));
+      events.add(new CallEstablished(a, b, route, armed.get(Side.A), armed.get(Side.B)));
       persistedA = a;
       persistedB = b;
       services.metrics().established.increment();
@@ -571,6 +575,14 @@ final class CallLogic extends CallTransactions {
       return a == null && services.callIds().issuedEntityId(callId).isPresent() ? null : Side.A;
     }
     return b != null && b.callId().equals(callId) ? Side.B : null;
+  }
+
+  /** Per m-line, the codecs negotiated at setup; parsed only when a policy needs them. */
+  List<Set<String>> setupCodecs() {
+    if (setupCodecs == null) {
+      setupCodecs = MidDialog.negotiatedCodecs(setupSdpA, setupSdpB);
+    }
+    return setupCodecs;
   }
 
   @Override

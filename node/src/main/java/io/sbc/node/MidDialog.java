@@ -72,7 +72,8 @@ final class MidDialog {
     }
     MidcallPolicy policy = call.services.policies().policyFor(call.route);
     Leg to = call.leg(side.other());
-    MidcallRules.Decision d = MidcallRules.decide(policy, offer, call.leg(side).remoteSdp(), to.localSdp(), call.setupCodecs);
+    MidcallRules.Decision d = MidcallRules.decide(policy, offer, call.leg(side).remoteSdp(), to.localSdp(),
+        policy == MidcallPolicy.PRESERVE_CODEC ? call.setupCodecs() : List.of());
     call.services.metrics().midcall(policy, d.action().label());
     call.log.debug("call {}: {} from leg {} under midcall-signaling {}: {} ({})",
         call.entityId, method, side, policy.keyword(), d.action().label(), d.reason());
@@ -173,11 +174,11 @@ final class MidDialog {
   }
 
   /** Per m-line, the codecs both sides offered and answered at setup (preserve-codec). */
-  static List<Set<String>> negotiatedCodecs(Leg a, Leg b) {
+  static List<Set<String>> negotiatedCodecs(String sdpA, String sdpB) {
     List<Set<String>> out = new ArrayList<>();
     try {
-      List<MediaSummary.Stream> offer = a.remoteSdp().isEmpty() ? List.of() : MediaSummary.parse(a.remoteSdp()).streams();
-      List<MediaSummary.Stream> answer = b.remoteSdp().isEmpty() ? List.of() : MediaSummary.parse(b.remoteSdp()).streams();
+      List<MediaSummary.Stream> offer = sdpA.isEmpty() ? List.of() : MediaSummary.parse(sdpA).streams();
+      List<MediaSummary.Stream> answer = sdpB.isEmpty() ? List.of() : MediaSummary.parse(sdpB).streams();
       List<MediaSummary.Stream> base = answer.isEmpty() ? offer : answer;
       for (int i = 0; i < base.size(); i++) {
         Set<String> codecs = new LinkedHashSet<>(base.get(i).codecs());
