@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests (surefire) and integration tests that start real node JVMs and
-# SIPp processes (failsafe). Installs SIPp (Debian package sip-tester) first when it is missing.
+# Runs every test: unit tests (surefire) and integration tests that start real node JVMs, SIPp
+# processes and private PostgreSQL servers (failsafe). Installs what is missing first: SIPp
+# (Debian package sip-tester) and the PostgreSQL server (package postgresql; the tests run their
+# own instances with initdb/pg_ctl on loopback ports, never the system one).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-if ! command -v sipp >/dev/null 2>&1; then
-  echo "installing SIPp (sip-tester)..." >&2
+missing=()
+command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+if (( ${#missing[@]} > 0 )); then
+  echo "installing ${missing[*]}..." >&2
   sudo_cmd=""
   [[ $(id -u) -eq 0 ]] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester >/dev/null
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 sipp -v 2>/dev/null | head -n 2 | tail -n 1 || true
 exec mvn -B verify "$@"

@@ -27,6 +27,7 @@ public final class JournalSchema {
   public static void ensure(String dialect, String url, String user, String password)
       throws SQLException, IOException {
     List<String> statements = statements(dialect);
+    DriverManager.setLoginTimeout(10); // an unreachable database is an error at start, not a hang
     try (Connection connection = DriverManager.getConnection(url, user, password)) {
       connection.setAutoCommit(true);
       try (Statement st = connection.createStatement()) {

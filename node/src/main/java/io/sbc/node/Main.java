@@ -158,8 +158,21 @@ public final class Main {
       }
       out = out.withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(addresses));
     }
-    if (config.getString("sbc.journal").equals("h2")
-        && config.getString("pekko-persistence-jdbc.shared-databases.slick.db.url").isEmpty()) {
+    String journal = config.getString("sbc.journal");
+    String url = config.getString("pekko-persistence-jdbc.shared-databases.slick.db.url");
+    if (journal.equals("postgres")) {
+      if (!url.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException(
+            "sbc.journal = postgres needs SBC_JDBC_URL=jdbc:postgresql://host:port/database (got '" + url + "')");
+      }
+      out = out.withValue("pekko-persistence-jdbc.shared-databases.slick.profile",
+              ConfigValueFactory.fromAnyRef("slick.jdbc.PostgresProfile$"))
+          .withValue("pekko-persistence-jdbc.shared-databases.slick.db.driver",
+              ConfigValueFactory.fromAnyRef("org.postgresql.Driver"));
+    } else if (!journal.equals("h2")) {
+      throw new IllegalArgumentException("sbc.journal must be h2 or postgres, got '" + journal + "'");
+    }
+    if (journal.equals("h2") && url.isEmpty()) {
       String dir = java.nio.file.Path.of(config.getString("sbc.data-dir")).toAbsolutePath().normalize().toString();
       out = out.withValue("pekko-persistence-jdbc.shared-databases.slick.db.url",
           ConfigValueFactory.fromAnyRef("jdbc:h2:file:" + dir + "/journal;DB_CLOSE_ON_EXIT=FALSE"));
