@@ -37,6 +37,11 @@ final class NodeProcess implements AutoCloseable {
    * {@code /ready} answers 200.
    */
   static NodeProcess start(String name, String nextHop, String extraConfig) throws Exception {
+    return start(name, nextHop, extraConfig, Ports.free());
+  }
+
+  /** As {@link #start(String, String, String)}, on a given cluster port (to name it as a seed). */
+  static NodeProcess start(String name, String nextHop, String extraConfig, int cluster) throws Exception {
     Path jar = Path.of(System.getProperty("sbc.node.jar", "../node/target/sbc-node-0.1.0-SNAPSHOT-all.jar"));
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("node jar " + jar.toAbsolutePath() + " missing: build with mvn package first");
@@ -44,7 +49,6 @@ final class NodeProcess implements AutoCloseable {
     Path dir = Files.createDirectories(Work.dir().resolve(name + "-" + System.nanoTime()));
     int sip = Ports.free();
     int http = Ports.free();
-    int cluster = Ports.free();
     Path conf = dir.resolve("node.conf");
     Files.writeString(conf, "include classpath(\"application.conf\")\n" + extraConfig + "\n");
     List<String> cmd = new ArrayList<>(List.of(
@@ -97,6 +101,16 @@ final class NodeProcess implements AutoCloseable {
     HttpClient client = HttpClient.newHttpClient();
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** SIGKILL: the node dies at once, as in a crash (no leaving, no hand-off). */
+  void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
   }
 
   long pid() {

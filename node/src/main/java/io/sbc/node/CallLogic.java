@@ -204,7 +204,9 @@ final class CallLogic extends CallTransactions {
     Routes.Route selected = services.settings().routes().route(user, host);
     route = selected.name();
     Routes.NextHop hop = selected.nextHop();
-    Flow hopFlow = new Flow(hop.transport(), hop.host(), hop.port(), "", services.gateway());
+    // The B-leg is anchored on the gateway the call came in on: both legs use that node's
+    // address, so the call's signaling stays put when its entity moves to another node.
+    Flow hopFlow = new Flow(hop.transport(), hop.host(), hop.port(), "", flow.gateway(), flow.localAddress());
     String callId = services.callIds().issue(entityId, ThreadLocalRandom.current().nextInt(1 << 30));
     String to = "<sip:" + (user == null ? "" : user + "@") + hop.host() + ":" + hop.port() + ">";
     b = new Leg(Side.B, callId, SipBuilder.newTag(), "", build.hiddenAddress(req), to,

@@ -13,4 +13,5 @@ public record CallServices(
     ActorRef<GatewayCommand> gateway,
     CallMetrics metrics,
     AdmissionControl admission,
-    MidcallPolicyResolver policies) {}
+    MidcallPolicyResolver policies,
+    GatewayRouting gateways) {}

@@ -98,13 +98,13 @@ abstract class CallTransactions {
 
   /** Answers a request that belongs to no transaction we keep (e.g. 481 to a stray request). */
   void respondStateless(SIPRequest req, Flow flow, int status, String reason) throws Exception {
-    SIPResponse resp = build.response(req, status, reason, SipBuilder.newTag(), null);
+    SIPResponse resp = build.response(req, status, reason, SipBuilder.newTag(), null, flow);
     send(flow, SipCodec.encode(resp), null);
   }
 
   void send(Flow flow, byte[] bytes, String tag) {
     GatewayCommand.Send cmd = new GatewayCommand.Send(flow, bytes, tag, tag == null ? null : failures);
-    sends.add(() -> flow.gateway().tell(cmd));
+    sends.add(() -> services.gateways().gatewayFor(flow).tell(cmd));
   }
 
   /** An ACK for a 2xx, resent if the 2xx is; forgotten after the 2xx retransmission window. */
@@ -196,7 +196,7 @@ abstract class CallTransactions {
       throws Exception {
     Leg own = leg(st.side);
     String toTag = own != null ? own.localTag() : SipBuilder.newTag();
-    SIPResponse resp = build.response(st.request, status, reason, toTag, relayed);
+    SIPResponse resp = build.response(st.request, status, reason, toTag, relayed, st.flow);
     String method = st.request.getMethod();
     boolean offerAnswer = status >= 200 && status < 300 && (method.equals("INVITE") || method.equals("UPDATE"));
     if (offerAnswer && confirmed() && st.request.getToTag() != null) {

@@ -103,7 +103,7 @@ public final class Main {
         settings.routes(), settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
     CallServices services =
         new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef, new CallMetrics(registry), admission,
-            policies);
+            policies, GatewayRouting.cluster(system, gatewayRef));
     region.set(CallEntity.init(system, services));
     gateway.start(gatewayRef);
     CoordinatedShutdown.get(system)

@@ -7,6 +7,7 @@ import gov.nist.javax.sip.message.MessageFactoryImpl;
 import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
+import io.sbc.gateway.Flow;
 import io.sbc.gateway.GatewaySettings;
 import io.sbc.protocol.Transport;
 import java.nio.charset.StandardCharsets;
@@ -63,12 +64,13 @@ public final class SipBuilder {
     return "z9hG4bK" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
   }
 
-  /** The SBC's Contact URI for a transport. */
-  public String contactUri(Transport transport) {
+  /**
+   * The SBC's Contact URI for a transport, at {@code local} (the {@code host:port} of the gateway
+   * a flow belongs to; empty: this node's own).
+   */
+  public String contactUri(Transport transport, String local) {
     return "sip:sbc@"
-        + sip.advertisedHost()
-        + ":"
-        + sip.port()
+        + (local.isEmpty() ? sip.hostPort() : local)
         + (transport == Transport.UDP ? "" : ";transport=" + transport.token());
   }
 
@@ -95,7 +97,7 @@ public final class SipBuilder {
             Math.max(maxForwards, 0));
     // The dialog's remote address on B is the target itself: no tag yet.
     invite.setHeader(headers.createHeader(ToHeader.NAME, b.remoteAddress()));
-    invite.setHeader(contact(hop.transport()));
+    invite.setHeader(contact(hop.transport(), b.flow().localAddress()));
     copyBody(aInvite, invite);
     copyPassedHeaders(aInvite, invite);
     return invite;
@@ -112,7 +114,7 @@ public final class SipBuilder {
     }
     if (method.equals("INVITE") || method.equals("UPDATE") || method.equals("SUBSCRIBE")
         || method.equals("NOTIFY") || method.equals("REFER")) {
-      req.setHeader(contact(leg.flow().transport()));
+      req.setHeader(contact(leg.flow().transport(), leg.flow().localAddress()));
     }
     if (source != null) {
       copyBody(source, req);
@@ -128,14 +130,19 @@ public final class SipBuilder {
     FromHeader from = (FromHeader) headers.createHeader(FromHeader.NAME, leg.localAddress() + ";tag=" + leg.localTag());
     String to = leg.remoteAddress() + (leg.remoteTag().isEmpty() ? "" : ";tag=" + leg.remoteTag());
     ToHeader toHeader = (ToHeader) headers.createHeader(ToHeader.NAME, to);
-    ViaHeader via = headers.createViaHeader(sip.advertisedHost(), sip.port(), transport.token(), branch);
+    String local = leg.flow().localAddress();
+    int colon = local.lastIndexOf(':');
+    ViaHeader via = local.isEmpty() || colon < 0
+        ? headers.createViaHeader(sip.advertisedHost(), sip.port(), transport.token(), branch)
+        : headers.createViaHeader(unbracket(local.substring(0, colon)), Integer.parseInt(local.substring(colon + 1)),
+            transport.token(), branch);
     via.setRPort();
     MaxForwardsHeader mf = headers.createMaxForwardsHeader(maxForwards);
     return (SIPRequest) messages.createRequest(target, method, callId, cseqHeader, from, toHeader, List.of(via), mf);
   }
 
-  private ContactHeader contact(Transport transport) throws ParseException {
-    return headers.createContactHeader(addresses.createAddress(contactUri(transport)));
+  private ContactHeader contact(Transport transport, String local) throws ParseException {
+    return headers.createContactHeader(addresses.createAddress(contactUri(transport, local)));
   }
 
   /**
@@ -143,7 +150,7 @@ public final class SipBuilder {
    * phrase, body and end-to-end headers of the response that came from the other leg.
    */
   public SIPResponse response(SIPRequest request, int status, String reason, String toTag,
-      SIPResponse relayed) throws ParseException {
+      SIPResponse relayed, Flow flow) throws ParseException {
     SIPResponse resp = request.createResponse(status, reason);
     if (toTag != null && status > 100 && resp.getTo().getTag() == null) {
       resp.getTo().setTag(toTag);
@@ -151,7 +158,7 @@ public final class SipBuilder {
     String method = request.getMethod();
     boolean targetRefresh = method.equals("INVITE") || method.equals("UPDATE") || method.equals("SUBSCRIBE");
     if (targetRefresh && status > 100 && status < 300) {
-      resp.setHeader(contact(Transport.fromToken(request.getTopmostVia().getTransport())));
+      resp.setHeader(contact(Transport.fromToken(request.getTopmostVia().getTransport()), flow.localAddress()));
     }
     if (relayed != null) {
       copyBody(relayed, resp);
@@ -208,6 +215,10 @@ public final class SipBuilder {
   /** Sets the body to a session description. */
   public void setSdp(SIPMessage msg, String sdp) throws ParseException {
     msg.setContent(sdp.getBytes(StandardCharsets.UTF_8), headers.createContentTypeHeader("application", "sdp"));
+  }
+
+  private static String unbracket(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 
   private static String hostPort(String host, int port) {

@@ -56,7 +56,7 @@ final class CallHarness {
     SbcSettings settings = SbcSettings.create(config);
     this.services = new CallServices(settings, new SipBuilder(settings.sip()), new CallIds("test"),
         gateway.ref(), new CallMetrics(new SimpleMeterRegistry()), new AdmissionControl(0, 5),
-        route -> policy.get());
+        route -> policy.get(), GatewayRouting.direct());
     int n = IDS.incrementAndGet();
     this.entityId = "harness-" + n;
     this.aCallId = "a-call-" + n + "@caller.example";

@@ -20,6 +20,12 @@ public record GatewaySettings(
     }
   }
 
+  /** The advertised {@code host:port} (IPv6 literals bracketed), as written into Via and Contact. */
+  public String hostPort() {
+    String h = advertisedHost.contains(":") && !advertisedHost.startsWith("[") ? "[" + advertisedHost + "]" : advertisedHost;
+    return h + ":" + port;
+  }
+
   public static GatewaySettings create(Config sip) {
     String host = sip.getString("host");
     int decodeThreads = sip.getInt("decode-threads");

@@ -45,6 +45,8 @@ public final class SipGateway implements AutoCloseable {
   static final String OVERLOAD_TAG_PREFIX = "ovl";
 
   private final GatewaySettings settings;
+  /** This gateway's advertised host:port, stamped on its flows (Via and Contact of their messages). */
+  private final String advertised;
   private final InboundSink sink;
   private final GatewayStats stats;
   private final AdmissionControl admission;
@@ -59,6 +61,7 @@ public final class SipGateway implements AutoCloseable {
   public SipGateway(
       GatewaySettings settings, InboundSink sink, GatewayStats stats, AdmissionControl admission) {
     this.settings = settings;
+    this.advertised = settings.hostPort();
     this.sink = sink;
     this.stats = stats;
     this.admission = admission;
@@ -253,7 +256,7 @@ public final class SipGateway implements AutoCloseable {
       }
       long receivedAt = System.currentTimeMillis();
       String host = sender.getAddress().getHostAddress();
-      Flow flow = new Flow(Transport.UDP, host, sender.getPort(), "", self);
+      Flow flow = new Flow(Transport.UDP, host, sender.getPort(), "", self, advertised);
       boolean queued = lanes.submit(bytes, () -> onDecoded(
           SipCodec.decode(bytes),
           flow,
@@ -297,7 +300,8 @@ public final class SipGateway implements AutoCloseable {
               remote.getAddress().getHostAddress(),
               remote.getPort(),
               connectionId,
-              self);
+              self,
+              advertised);
       onDecoded(result, flow, System.currentTimeMillis(), reply -> ctx.writeAndFlush(Unpooled.wrappedBuffer(reply)));
     }
 
