@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
  * Three node JVMs on one PostgreSQL journal form a cluster; calls come in through the gateways
  * of nodes 1 and 2 while their entities spread over all three. Node 3 is killed with SIGKILL
  * while the calls are established: every call must still complete its re-INVITE and BYE on both
- * legs, the entities of node 3 having been recovered on the survivors.
+ * legs, the entities of node 3 having been recovered on the survivors. A second group of calls
+ * has a callee that stops refreshing (24 s interval): nobody sends anything on them after the
+ * kill, yet each must get its BYE on both legs at the persisted deadline, which needs the
+ * entities of the killed node to be woken without a message.
  */
 class FailoverIT {
   private static final Pattern ENTITIES = Pattern.compile("\"numEntities\"\\s*:\\s*(\\d+)");
@@ -24,16 +27,22 @@ class FailoverIT {
   private static PostgresServer pg;
   private static final List<NodeProcess> nodes = new ArrayList<>();
   private static int uasPort;
+  private static int silentUasPort;
+  private static final int SILENT_CALLS = 30;
 
   @BeforeAll
   static void startCluster() throws Exception {
     pg = PostgresServer.start("failover");
     uasPort = Ports.free();
+    silentUasPort = Ports.free();
     int seedPort = Ports.free();
     String config = PostgresJournalIT.journalConfig(pg.jdbcUrl())
         + "sbc.cluster.seed-nodes = \"127.0.0.1:" + seedPort + "\"\n"
         // finished warm-up calls must not linger into the count of calls on the victim
-        + "sbc.call.linger = 2s\n";
+        + "sbc.call.linger = 2s\n"
+        // calls to "silent." go to a callee that takes the refresher role for 24 s and goes quiet
+        + "sbc.session-timer.min-se = 10s\n"
+        + "sbc.routes = [{ user-prefix = \"silent.\", next-hop = \"sip:127.0.0.1:" + silentUasPort + "\" }]\n";
     String hop = "sip:127.0.0.1:" + uasPort;
     nodes.add(NodeProcess.start("failover-1", hop, config, seedPort));
     nodes.add(NodeProcess.start("failover-2", hop, config));
@@ -103,11 +112,24 @@ class FailoverIT {
     return sum;
   }
 
+  private static long recoveredCalls() throws Exception {
+    long recovered = 0;
+    for (NodeProcess n : nodes.subList(0, 2)) {
+      recovered += Files.readAllLines(n.log).stream().filter(l -> l.contains(" recovered: A ")).count();
+    }
+    return recovered;
+  }
+
   @Test
   void establishedCallsSurviveTheKillOfTheNodeHoldingTheirEntities() throws Exception {
     int total = 2 * CALLS_PER_GATEWAY;
     NodeProcess victim = nodes.get(2);
-    try (Sipp uas = Sipp.start("uas-failover", "uas_reinvite_matrix.xml", "u1", uasPort, "-m", Integer.toString(total));
+    long setupStart = System.currentTimeMillis();
+    try (Sipp silentUas = Sipp.start("uas-silent", "timer_uas_short_silent.xml", "u1", silentUasPort,
+            "-m", Integer.toString(SILENT_CALLS), "-set", "se", "24");
+        Sipp silentUac = Sipp.start("uac-silent", "timer_uac_wait_bye.xml", "u1", Ports.free(), "-s", "silent.1",
+            "-m", Integer.toString(SILENT_CALLS), "-r", "30", "127.0.0.1:" + nodes.get(0).sipPort);
+        Sipp uas = Sipp.start("uas-failover", "uas_reinvite_matrix.xml", "u1", uasPort, "-m", Integer.toString(total));
         Sipp uac1 = Sipp.start("uac-failover-1", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(CALLS_PER_GATEWAY),
             "-r", "20", "-set", "hold_ms", "15000", "127.0.0.1:" + nodes.get(0).sipPort);
         Sipp uac2 = Sipp.start("uac-failover-2", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(CALLS_PER_GATEWAY),
@@ -136,13 +158,23 @@ class FailoverIT {
       assertEquals(CALLS_PER_GATEWAY, uac2.stat("SuccessfulCall(C)"), why);
       assertEquals(0, uas.await(60), why);
       assertEquals(total, uas.logLines().stream().filter(l -> l.equals("got INVITE failover-refresh sdp=yes")).count(), why);
-      long recovered = 0;
-      for (NodeProcess n : nodes.subList(0, 2)) {
-        recovered += Files.readAllLines(n.log).stream().filter(l -> l.contains(" recovered: A ")).count();
+      long recovered = recoveredCalls();
+      for (int i = 0; i < 50 && recovered < onVictim; i++) {
+        Thread.sleep(200); // the logs of the last recoveries may still be on their way to the file
+        recovered = recoveredCalls();
       }
       assertTrue(recovered >= onVictim, recovered + " calls recovered, " + onVictim + " were on the killed node\n" + why);
-      System.out.printf("failover: %d of %d calls had their entity on the killed node; all %d completed; "
-          + "last call done %d ms after the kill%n", onVictim, total, total, lastDone);
+      // The silent calls: BYE on both legs by the deadline (24 s - 8 s after the answer) plus slack.
+      assertEquals(0, silentUac.await(90), silentUac.diagnostics() + "\n" + silentUas.diagnostics());
+      long silentDone = System.currentTimeMillis() - setupStart;
+      assertEquals(0, silentUas.await(30), silentUas.diagnostics());
+      assertEquals(SILENT_CALLS, silentUac.logLines().stream().filter(l -> l.equals("got BYE")).count(), silentUac.diagnostics());
+      assertEquals(SILENT_CALLS, silentUas.logLines().stream().filter(l -> l.equals("got BYE")).count(), silentUas.diagnostics());
+      assertTrue(silentDone < 40_000, "silent calls ended " + silentDone + " ms after their setup began");
+      System.out.printf("failover: %d of %d calls had their entity on the killed node (of %d calls in all); "
+          + "all completed; last re-INVITE/BYE call done %d ms after the kill; all %d silent calls got BYE "
+          + "on both legs, the last %d ms after setup began%n",
+          onVictim, total + SILENT_CALLS, total + SILENT_CALLS, lastDone, SILENT_CALLS, silentDone);
     }
   }
 }

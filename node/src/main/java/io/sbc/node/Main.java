@@ -13,6 +13,7 @@ import io.sbc.gateway.GatewayStats;
 import io.sbc.gateway.SipGateway;
 import io.sbc.protocol.CallIds;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -112,6 +113,15 @@ public final class Main {
           return CompletableFuture.completedFuture(Done.getInstance());
         });
     startJournalJanitor(system, config, settings.journalCleanup(), registry);
+    Config db = config.getConfig("pekko-persistence-jdbc.shared-databases.slick.db");
+    io.micrometer.core.instrument.Counter woken = registry.counter("sbc_calls_woken");
+    CallWaker waker = CallWaker.start(system, region.get(), db.getString("url"), db.getString("user"),
+        db.getString("password"), Duration.ofSeconds(10), n -> woken.increment(n));
+    CoordinatedShutdown.get(system)
+        .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-call-waker", () -> {
+          waker.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
     PekkoManagement.get(system).start();
     log.info("SBC node up: SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}, midcall-signaling {} (config), "
             + "session timers {}",
