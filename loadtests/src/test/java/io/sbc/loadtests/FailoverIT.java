@@ -10,7 +10,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Three node JVMs on one PostgreSQL journal form a cluster; calls come in through the gateways
@@ -20,13 +23,20 @@ import org.junit.jupiter.api.Test;
  * has a callee that stops refreshing (24 s interval): nobody sends anything on them after the
  * kill, yet each must get its BYE on both legs at the persisted deadline, which needs the
  * entities of the killed node to be woken without a message.
+ *
+ * <p>First, a partition: node 3 is frozen (SIGSTOP) for longer than the failure detector and
+ * Split Brain Resolver need; the majority downs it and keeps every call; when node 3 resumes it
+ * learns it was downed and stops itself. A fresh node 3 then joins for the kill test.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverIT {
   private static final Pattern ENTITIES = Pattern.compile("\"numEntities\"\\s*:\\s*(\\d+)");
   private static final int CALLS_PER_GATEWAY = 40;
   private static PostgresServer pg;
   private static final List<NodeProcess> nodes = new ArrayList<>();
   private static int uasPort;
+  private static String config;
+  private static String hop;
   private static int silentUasPort;
   private static final int SILENT_CALLS = 30;
 
@@ -36,14 +46,14 @@ class FailoverIT {
     uasPort = Ports.free();
     silentUasPort = Ports.free();
     int seedPort = Ports.free();
-    String config = PostgresJournalIT.journalConfig(pg.jdbcUrl())
+    config = PostgresJournalIT.journalConfig(pg.jdbcUrl())
         + "sbc.cluster.seed-nodes = \"127.0.0.1:" + seedPort + "\"\n"
         // finished warm-up calls must not linger into the count of calls on the victim
         + "sbc.call.linger = 2s\n"
         // calls to "silent." go to a callee that takes the refresher role for 24 s and goes quiet
         + "sbc.session-timer.min-se = 10s\n"
         + "sbc.routes = [{ user-prefix = \"silent.\", next-hop = \"sip:127.0.0.1:" + silentUasPort + "\" }]\n";
-    String hop = "sip:127.0.0.1:" + uasPort;
+    hop = "sip:127.0.0.1:" + uasPort;
     nodes.add(NodeProcess.start("failover-1", hop, config, seedPort));
     nodes.add(NodeProcess.start("failover-2", hop, config));
     nodes.add(NodeProcess.start("failover-3", hop, config));
@@ -114,16 +124,80 @@ class FailoverIT {
 
   private static long recoveredCalls() throws Exception {
     long recovered = 0;
-    for (NodeProcess n : nodes.subList(0, 2)) {
+    for (NodeProcess n : List.of(nodes.get(0), nodes.get(2))) {
       recovered += Files.readAllLines(n.log).stream().filter(l -> l.contains(" recovered: A ")).count();
     }
     return recovered;
   }
 
   @Test
+  @Order(1)
+  void aFrozenNodeIsDownedByTheMajorityWhichKeepsEveryCall() throws Exception {
+    int calls = 30;
+    NodeProcess frozen = nodes.get(2);
+    try (Sipp uas = Sipp.start("uas-partition", "uas_reinvite_matrix.xml", "u1", uasPort, "-m", Integer.toString(2 * calls));
+        Sipp uac1 = Sipp.start("uac-partition-1", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(calls),
+            "-r", "20", "-set", "hold_ms", "20000", "127.0.0.1:" + nodes.get(0).sipPort);
+        Sipp uac2 = Sipp.start("uac-partition-2", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(calls),
+            "-r", "20", "-set", "hold_ms", "20000", "127.0.0.1:" + nodes.get(1).sipPort)) {
+      awaitCalls(uas, 2 * calls);
+      long onFrozen = entities(frozen);
+      assertTrue(onFrozen > 0, "the frozen node must hold some of the calls");
+      frozen.signal("STOP");
+      // Unreachable after ~3 s, downed 5 s later (stable-after): wait well past that.
+      long end = System.currentTimeMillis() + 30_000;
+      while (upMembers(nodes.get(0)) != 2 || nodes.get(0).httpGet("/cluster/members").contains("\"unreachable\":[{")) {
+        if (System.currentTimeMillis() > end) {
+          throw new AssertionError("the majority did not down the frozen node: " + nodes.get(0).httpGet("/cluster/members"));
+        }
+        Thread.sleep(250);
+      }
+      long downedAfter = System.currentTimeMillis() - (end - 30_000);
+      frozen.signal("CONT");
+      int exit = frozen.awaitExit(30);
+      String why = uac1.diagnostics() + "\n" + uac2.diagnostics() + "\n" + uas.diagnostics()
+          + "\n--- node 3\n" + frozen.tail();
+      assertTrue(exit >= 0, "the resumed node must stop itself, it was downed\n" + why);
+      assertEquals(0, uac1.await(120), why);
+      assertEquals(0, uac2.await(120), why);
+      assertEquals(calls, uac1.stat("SuccessfulCall(C)"), why);
+      assertEquals(calls, uac2.stat("SuccessfulCall(C)"), why);
+      assertEquals(0, uas.await(60), why);
+      // No call was handled twice: the callee saw each re-INVITE once and nothing unexpected.
+      assertEquals(2L * calls, uas.logLines().stream().filter(l -> l.equals("got INVITE failover-refresh sdp=yes")).count(), why);
+      assertEquals(0, uas.stat("FailedCall(C)"), why);
+      System.out.printf("partition: %d of %d calls had their entity on the frozen node; it was downed %d ms after "
+          + "the freeze and exited with %d after resuming; all calls completed%n", onFrozen, 2 * calls, downedAfter, exit);
+    }
+    nodes.set(2, NodeProcess.start("failover-3b", hop, config));
+    long end = System.currentTimeMillis() + 60_000;
+    while (upMembers(nodes.get(0)) < 3) {
+      if (System.currentTimeMillis() > end) {
+        throw new AssertionError("the new node 3 did not join: " + nodes.get(0).httpGet("/cluster/members"));
+      }
+      Thread.sleep(250);
+    }
+    warmUp(); // the new JVM is cold
+  }
+
+  private static void awaitCalls(Sipp uas, int total) throws Exception {
+    long end = System.currentTimeMillis() + 30_000;
+    while (uas.logLines().stream().filter(l -> l.startsWith("call-id ")).count() < total) {
+      if (System.currentTimeMillis() > end) {
+        throw new AssertionError("not all calls reached the callee\n" + uas.diagnostics());
+      }
+      Thread.sleep(200);
+    }
+    Thread.sleep(1500); // the last ACKs
+  }
+
+  @Test
+  @Order(2)
   void establishedCallsSurviveTheKillOfTheNodeHoldingTheirEntities() throws Exception {
     int total = 2 * CALLS_PER_GATEWAY;
-    NodeProcess victim = nodes.get(2);
+    // The calls come in through nodes 1 and 3 (the one that joined last); node 2, which holds
+    // about half of the shards by now, is killed.
+    NodeProcess victim = nodes.get(1);
     long setupStart = System.currentTimeMillis();
     try (Sipp silentUas = Sipp.start("uas-silent", "timer_uas_short_silent.xml", "u1", silentUasPort,
             "-m", Integer.toString(SILENT_CALLS), "-set", "se", "24");
@@ -133,7 +207,7 @@ class FailoverIT {
         Sipp uac1 = Sipp.start("uac-failover-1", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(CALLS_PER_GATEWAY),
             "-r", "20", "-set", "hold_ms", "15000", "127.0.0.1:" + nodes.get(0).sipPort);
         Sipp uac2 = Sipp.start("uac-failover-2", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(CALLS_PER_GATEWAY),
-            "-r", "20", "-set", "hold_ms", "15000", "127.0.0.1:" + nodes.get(1).sipPort)) {
+            "-r", "20", "-set", "hold_ms", "15000", "127.0.0.1:" + nodes.get(2).sipPort)) {
       long end = System.currentTimeMillis() + 30_000;
       while (uas.logLines().stream().filter(l -> l.startsWith("call-id ")).count() < total) {
         if (System.currentTimeMillis() > end) {
@@ -144,6 +218,7 @@ class FailoverIT {
       Thread.sleep(1500); // the last ACKs
       long onVictim = entities(victim);
       assertTrue(onVictim > 0, "the victim must hold some of the calls");
+      long recoveredBefore = recoveredCalls();
       long killedAt = System.currentTimeMillis();
       victim.kill9();
 
@@ -151,17 +226,17 @@ class FailoverIT {
       int exit2 = uac2.await(120);
       long lastDone = System.currentTimeMillis() - killedAt;
       String why = uac1.diagnostics() + "\n" + uac2.diagnostics() + "\n" + uas.diagnostics()
-          + "\n--- node 1\n" + nodes.get(0).tail() + "\n--- node 2\n" + nodes.get(1).tail();
+          + "\n--- node 1\n" + nodes.get(0).tail() + "\n--- node 3\n" + nodes.get(2).tail();
       assertEquals(0, exit1, why);
       assertEquals(0, exit2, why);
       assertEquals(CALLS_PER_GATEWAY, uac1.stat("SuccessfulCall(C)"), why);
       assertEquals(CALLS_PER_GATEWAY, uac2.stat("SuccessfulCall(C)"), why);
       assertEquals(0, uas.await(60), why);
       assertEquals(total, uas.logLines().stream().filter(l -> l.equals("got INVITE failover-refresh sdp=yes")).count(), why);
-      long recovered = recoveredCalls();
+      long recovered = recoveredCalls() - recoveredBefore;
       for (int i = 0; i < 50 && recovered < onVictim; i++) {
         Thread.sleep(200); // the logs of the last recoveries may still be on their way to the file
-        recovered = recoveredCalls();
+        recovered = recoveredCalls() - recoveredBefore;
       }
       assertTrue(recovered >= onVictim, recovered + " calls recovered, " + onVictim + " were on the killed node\n" + why);
       // The silent calls: BYE on both legs by the deadline (24 s - 8 s after the answer) plus slack.

@@ -109,6 +109,19 @@ final class NodeProcess implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** SIGSTOP / SIGCONT: the JVM freezes (no heartbeats, no timers) and later resumes. */
+  void signal(String sig) throws Exception {
+    Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("kill -" + sig + " " + process.pid() + " failed");
+    }
+  }
+
+  /** Waits for the process to exit by itself; its exit code, or -1 if it is still running. */
+  int awaitExit(long seconds) throws InterruptedException {
+    return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }

@@ -120,7 +120,14 @@ final class CallWaker {
 
   private record Removed(ClusterEvent.MemberRemoved event) implements Msg {}
 
-  private record StartupSweep() implements Msg {}
+  private record Sweep(String why) implements Msg {}
+
+  /**
+   * After a removal, shard regions first have to forget the dead node's shards (a Wake sent to a
+   * cached dead home is lost), so the sweep waits a little, and runs a second time later for
+   * whatever the first one missed; waking a live entity costs one message.
+   */
+  private static final Duration[] AFTER_REMOVAL = {Duration.ofSeconds(3), Duration.ofSeconds(15)};
 
   private Behavior<Msg> watcher(Duration afterStart) {
     return Behaviors.setup(ctx -> {
@@ -128,17 +135,18 @@ final class CallWaker {
       cluster.subscriptions().tell(Subscribe.create(
           ctx.messageAdapter(ClusterEvent.MemberRemoved.class, Removed::new), ClusterEvent.MemberRemoved.class));
       return Behaviors.withTimers(timers -> {
-        timers.startSingleTimer(new StartupSweep(), afterStart);
+        timers.startSingleTimer("start-up", new Sweep("start-up"), afterStart);
         return Behaviors.receive(Msg.class)
             .onMessage(Removed.class, r -> {
-              if (isLeader(cluster)) {
-                sweep("member " + r.event().member().address() + " removed");
+              String why = "member " + r.event().member().address() + " removed";
+              for (int i = 0; i < AFTER_REMOVAL.length; i++) {
+                timers.startSingleTimer(why + "#" + i, new Sweep(why), AFTER_REMOVAL[i]);
               }
               return Behaviors.same();
             })
-            .onMessage(StartupSweep.class, s -> {
-              if (isLeader(cluster)) {
-                sweep("start-up");
+            .onMessage(Sweep.class, s -> {
+              if (isLeader(cluster)) { // decided when the sweep runs, among the survivors
+                sweep(s.why());
               }
               return Behaviors.same();
             })
