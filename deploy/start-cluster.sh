@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Starts a local cluster on this machine: a private PostgreSQL journal (Debian package
+# 'postgresql'; initdb into data/cluster/pg, loopback port SBC_PG_PORT, default 15432) and N node
+# JVMs (default 3, heap 512 MiB each). Node i (1-based) listens on SIP 127.0.0.1:5060+100*(i-1)
+# (UDP+TCP), HTTP 127.0.0.1:8557+i and cluster port 7354+i; node 1 is the seed. Calls go to
+# SBC_NEXT_HOP (default sip:127.0.0.1:5070). Logs and PIDs are in data/cluster/; stop everything
+# with deploy/stop-cluster.sh (by PID).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+n=${1:-3}
+dir="$root/data/cluster"
+pg_port=${SBC_PG_PORT:-15432}
+mkdir -p "$dir"
+if [[ -s "$dir/pids" ]]; then
+  echo "a cluster seems to run already ($dir/pids); stop it with deploy/stop-cluster.sh" >&2
+  exit 1
+fi
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [[ -z "$bin" ]]; then
+  echo "PostgreSQL server not installed: apt-get install -y postgresql" >&2
+  exit 1
+fi
+as_pg=()
+if [[ $(id -u) -eq 0 ]]; then
+  as_pg=(runuser -u postgres --)
+  chown -R postgres:postgres "$dir" 2>/dev/null || true
+fi
+if [[ ! -d "$dir/pg/data" ]]; then
+  mkdir -p "$dir/pg"
+  echo sbc > "$dir/pg/pw"
+  [[ $(id -u) -eq 0 ]] && chown -R postgres:postgres "$dir/pg"
+  "${as_pg[@]}" "$bin/initdb" -D "$dir/pg/data" -U sbc --pwfile="$dir/pg/pw" -A scram-sha-256 -E UTF8 >"$dir/pg/initdb.log"
+fi
+"${as_pg[@]}" "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 \
+  -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $dir/pg" start >/dev/null
+echo "pg $(head -n 1 "$dir/pg/data/postmaster.pid")" >> "$dir/pids"
+PGPASSWORD=sbc psql -h 127.0.0.1 -p "$pg_port" -U sbc -d postgres -tAc \
+  "SELECT 1 FROM pg_database WHERE datname = 'sbc'" | grep -q 1 \
+  || PGPASSWORD=sbc psql -h 127.0.0.1 -p "$pg_port" -U sbc -d postgres -qc "CREATE DATABASE sbc"
+
+jar=$(ls "$root"/node/target/sbc-node-*-all.jar 2>/dev/null | head -n 1 || true)
+if [[ -z "$jar" ]]; then
+  echo "building the node jar (first start only)..." >&2
+  (cd "$root" && mvn -B -q -DskipTests -pl node -am package)
+  jar=$(ls "$root"/node/target/sbc-node-*-all.jar | head -n 1)
+fi
+
+for i in $(seq 1 "$n"); do
+  sip=$((5060 + 100 * (i - 1))); http=$((8557 + i)); cluster=$((7354 + i))
+  mkdir -p "$dir/node-$i"
+  SBC_SIP_PORT=$sip SBC_HTTP_PORT=$http SBC_CLUSTER_PORT=$cluster SBC_SEED_NODES=127.0.0.1:7355 \
+  SBC_JOURNAL=postgres SBC_JDBC_URL="jdbc:postgresql://127.0.0.1:$pg_port/sbc" SBC_JDBC_USER=sbc SBC_JDBC_PASSWORD=sbc \
+  SBC_DATA_DIR="$dir/node-$i" \
+    nohup java ${SBC_JAVA_OPTS:--Xms256m -Xmx512m} \
+      --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+      -jar "$jar" >"$dir/node-$i.log" 2>&1 &
+  echo "node-$i $!" >> "$dir/pids"
+done
+
+for i in $(seq 1 "$n"); do
+  http=$((8557 + i))
+  for _ in $(seq 1 240); do
+    curl -fs "http://127.0.0.1:$http/ready" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  if ! curl -fs "http://127.0.0.1:$http/ready" >/dev/null 2>&1; then
+    echo "node-$i not ready; see $dir/node-$i.log" >&2
+    exit 1
+  fi
+  echo "node-$i ready: SIP 127.0.0.1:$((5060 + 100 * (i - 1))), HTTP 127.0.0.1:$http, cluster 127.0.0.1:$((7354 + i))"
+done
+echo "journal: PostgreSQL on 127.0.0.1:$pg_port (database sbc, user sbc); PIDs in $dir/pids"
