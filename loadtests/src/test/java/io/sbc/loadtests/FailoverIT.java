@@ -122,6 +122,26 @@ class FailoverIT {
     return sum;
   }
 
+  /** Milliseconds from {@code killedAt} to the first and last recovery logged after it. */
+  private static long[] recoveryTimes(long killedAt) throws Exception {
+    java.time.LocalDate today = java.time.LocalDate.now();
+    long first = Long.MAX_VALUE;
+    long last = -1;
+    for (NodeProcess n : List.of(nodes.get(0), nodes.get(2))) {
+      for (String l : Files.readAllLines(n.log)) {
+        if (l.contains(" recovered: A ") && l.length() > 12) {
+          long at = java.time.LocalDateTime.of(today, java.time.LocalTime.parse(l.substring(0, 12)))
+              .atZone(java.time.ZoneId.systemDefault()).toInstant().toEpochMilli() - killedAt;
+          if (at >= 0) {
+            first = Math.min(first, at);
+            last = Math.max(last, at);
+          }
+        }
+      }
+    }
+    return new long[] {first, last};
+  }
+
   private static long recoveredCalls() throws Exception {
     long recovered = 0;
     for (NodeProcess n : List.of(nodes.get(0), nodes.get(2))) {
@@ -246,6 +266,8 @@ class FailoverIT {
       assertEquals(SILENT_CALLS, silentUac.logLines().stream().filter(l -> l.equals("got BYE")).count(), silentUac.diagnostics());
       assertEquals(SILENT_CALLS, silentUas.logLines().stream().filter(l -> l.equals("got BYE")).count(), silentUas.diagnostics());
       assertTrue(silentDone < 40_000, "silent calls ended " + silentDone + " ms after their setup began");
+      long[] times = recoveryTimes(killedAt);
+      System.out.printf("failover: moved calls recovered from %d ms to %d ms after the kill%n", times[0], times[1]);
       System.out.printf("failover: %d of %d calls had their entity on the killed node (of %d calls in all); "
           + "all completed; last re-INVITE/BYE call done %d ms after the kill; all %d silent calls got BYE "
           + "on both legs, the last %d ms after setup began%n",
