@@ -255,17 +255,14 @@ final class CallLogic extends CallTransactions {
     if (method.equals("INVITE")) {
       respond(st, 100, "Trying", null);
     }
-    Leg to = leg(side.other()).withNextLocalCseq();
-    setLeg(to);
-    String branch = SipBuilder.newBranch();
-    SIPRequest out = build.inDialog(to, method, to.localCseq(), branch, req);
-    if (body != null) {
-      build.setSdp(out, body);
-    }
-    if (customize != null) {
-      customize.accept(out);
-    }
-    Client ct = sendRequest(to, out, branch, st, false);
+    Client ct = sendInDialog(side.other(), method, req, st, out -> {
+      if (body != null) {
+        build.setSdp(out, body);
+      }
+      if (customize != null) {
+        customize.accept(out);
+      }
+    });
     st.relayedTo = ct.key;
     return ct;
   }

@@ -1,5 +1,6 @@
 package io.sbc.node;
 
+import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
 import io.sbc.gateway.Flow;
@@ -157,10 +158,24 @@ abstract class CallTransactions {
     if (leg == null || leg.remoteTag().isEmpty()) {
       return;
     }
-    Leg next = leg.withNextLocalCseq();
-    setLeg(next);
+    sendInDialog(leg.side(), "BYE", null, null, null);
+  }
+
+  /**
+   * Sends a new in-dialog request on a leg with the leg's next CSeq and a new branch: {@code
+   * source} (may be null) supplies body and end-to-end headers, {@code peer} is the server
+   * transaction it relays (null: the SBC's own), {@code customize} adds to it before sending.
+   */
+  Client sendInDialog(Side side, String method, SIPMessage source, Server peer, Customizer<SIPRequest> customize)
+      throws Exception {
+    Leg leg = leg(side).withNextLocalCseq();
+    setLeg(leg);
     String branch = SipBuilder.newBranch();
-    sendRequest(next, build.inDialog(next, "BYE", next.localCseq(), branch, null), branch, null, false);
+    SIPRequest req = build.inDialog(leg, method, leg.localCseq(), branch, source);
+    if (customize != null) {
+      customize.accept(req);
+    }
+    return sendRequest(leg, req, branch, peer, false);
   }
 
   /**

@@ -112,16 +112,7 @@ public final class Main {
           gateway.close();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
-    startJournalJanitor(system, config, settings.journalCleanup(), registry);
-    Config db = config.getConfig("pekko-persistence-jdbc.shared-databases.slick.db");
-    io.micrometer.core.instrument.Counter woken = registry.counter("sbc_calls_woken");
-    CallWaker waker = CallWaker.start(system, region.get(), db.getString("url"), db.getString("user"),
-        db.getString("password"), Duration.ofSeconds(10), n -> woken.increment(n));
-    CoordinatedShutdown.get(system)
-        .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-call-waker", () -> {
-          waker.close();
-          return CompletableFuture.completedFuture(Done.getInstance());
-        });
+    startJournalTasks(system, config, settings.journalCleanup(), registry, region.get());
     PekkoManagement.get(system).start();
     log.info("SBC node up: SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}, midcall-signaling {} (config), "
             + "session timers {}",
@@ -137,17 +128,25 @@ public final class Main {
     }
   }
 
-  private static void startJournalJanitor(
-      ActorSystem<Void> system, Config config, SbcSettings.JournalCleanup cleanup, MeterRegistry registry) {
+  /**
+   * The background work on the journal database: the janitor deleting ended calls' events, and
+   * the waker restarting established calls after a node loss or a restart.
+   */
+  private static void startJournalTasks(ActorSystem<Void> system, Config config, SbcSettings.JournalCleanup cleanup,
+      MeterRegistry registry, ActorRef<ShardingEnvelope<CallEntity.Command>> region) {
     Config db = config.getConfig("pekko-persistence-jdbc.shared-databases.slick.db");
+    String url = db.getString("url");
+    String user = db.getString("user");
+    String password = db.getString("password");
     io.micrometer.core.instrument.Counter deleted = registry.counter("sbc_journal_rows_deleted");
-    JournalJanitor janitor = new JournalJanitor(
-        db.getString("url"), db.getString("user"), db.getString("password"), cleanup.keepEndedFor(),
-        deleted::increment);
+    JournalJanitor janitor = new JournalJanitor(url, user, password, cleanup.keepEndedFor(), deleted::increment);
     janitor.start(cleanup.interval());
+    io.micrometer.core.instrument.Counter woken = registry.counter("sbc_calls_woken");
+    CallWaker waker = CallWaker.start(system, region, url, user, password, Duration.ofSeconds(10), woken::increment);
     CoordinatedShutdown.get(system)
-        .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-journal-janitor", () -> {
+        .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-journal-tasks", () -> {
           janitor.close();
+          waker.close();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
   }

@@ -407,17 +407,15 @@ final class MidDialog {
   }
 
   private void sendOwn(Side side, String method, Transactions.Own why, SessionTimer t) throws Exception {
-    Leg leg = call.leg(side).withNextLocalCseq();
-    call.setLeg(leg);
-    String branch = SipBuilder.newBranch();
-    SIPRequest req = call.build.inDialog(leg, method, leg.localCseq(), branch, null);
-    if (method.equals("INVITE")) {
-      call.build.setSdp(req, leg.localSdp()); // same origin version: nothing changes (RFC 3264 §8)
-    }
-    if (t != null) {
-      addRequestTimerHeaders(req, t);
-    }
-    call.sendRequest(leg, req, branch, null, false).own = why;
+    call.sendInDialog(side, method, null, null, req -> {
+      if (method.equals("INVITE")) {
+        // same origin version: nothing changes (RFC 3264 §8)
+        call.build.setSdp(req, call.leg(side).localSdp());
+      }
+      if (t != null) {
+        addRequestTimerHeaders(req, t);
+      }
+    }).own = why;
   }
 
   private void schedulePings() {
