@@ -2,8 +2,6 @@ package io.sbc.loadtests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -12,7 +10,6 @@ import org.junit.jupiter.api.Test;
  * (shortened too) has passed, the journal holds none of their events.
  */
 class CallCleanupIT {
-  private static final Pattern ENTITIES = Pattern.compile("\"numEntities\":(\\d+)");
 
   @Test
   void finishedCallsStopTheirEntities() throws Exception {
@@ -26,40 +23,23 @@ class CallCleanupIT {
             "127.0.0.1:" + node.sipPort)) {
       assertEquals(0, uac.await(120), uac.diagnostics() + node.tail());
       long deadline = System.nanoTime() + 30_000_000_000L;
-      long left = entities(node);
+      long left = node.callEntities();
       while (left > 0 && System.nanoTime() < deadline) {
         Thread.sleep(500);
-        left = entities(node);
+        left = node.callEntities();
       }
       assertEquals(0, left, "call entities still alive long after their calls ended");
       String metrics = node.httpGet("/metrics");
-      assertEquals(calls, counter(metrics, "sbc_calls_established_total"), metrics);
-      assertEquals(calls, counter(metrics, "sbc_calls_ended_total"), metrics);
+      assertEquals(calls, NodeProcess.counter(metrics, "sbc_calls_established_total"), metrics);
+      assertEquals(calls, NodeProcess.counter(metrics, "sbc_calls_ended_total"), metrics);
 
       // Two events per call (established, ended), all deleted after the retention.
       long deleted = 0;
       while (deleted < 2L * calls && System.nanoTime() < deadline + 15_000_000_000L) {
         Thread.sleep(500);
-        deleted = counter(node.httpGet("/metrics"), "sbc_journal_rows_deleted_total");
+        deleted = node.counter("sbc_journal_rows_deleted_total");
       }
       assertEquals(2L * calls, deleted, "journal rows of ended calls deleted");
     }
-  }
-
-  private static long entities(NodeProcess node) throws Exception {
-    Matcher m = ENTITIES.matcher(node.httpGet("/cluster/shards/Call"));
-    long sum = 0;
-    while (m.find()) {
-      sum += Long.parseLong(m.group(1));
-    }
-    return sum;
-  }
-
-  private static long counter(String metrics, String name) {
-    Matcher m = Pattern.compile("(?m)^" + name + " ([0-9.]+)$").matcher(metrics);
-    if (!m.find()) {
-      throw new AssertionError("metric " + name + " missing");
-    }
-    return (long) Double.parseDouble(m.group(1));
   }
 }

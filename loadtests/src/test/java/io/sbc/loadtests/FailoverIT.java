@@ -30,7 +30,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverIT {
-  private static final Pattern ENTITIES = Pattern.compile("\"numEntities\"\\s*:\\s*(\\d+)");
   private static final int CALLS_PER_GATEWAY = 40;
   private static PostgresServer pg;
   private static final List<NodeProcess> nodes = new ArrayList<>();
@@ -113,15 +112,6 @@ class FailoverIT {
     return n;
   }
 
-  private static long entities(NodeProcess node) throws Exception {
-    Matcher m = ENTITIES.matcher(node.httpGet("/cluster/shards/Call"));
-    long sum = 0;
-    while (m.find()) {
-      sum += Long.parseLong(m.group(1));
-    }
-    return sum;
-  }
-
   /** Milliseconds from {@code killedAt} to the first and last recovery logged after it. */
   private static long[] recoveryTimes(long killedAt) throws Exception {
     java.time.LocalDate today = java.time.LocalDate.now();
@@ -161,7 +151,7 @@ class FailoverIT {
         Sipp uac2 = Sipp.start("uac-partition-2", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(calls),
             "-r", "20", "-set", "hold_ms", "20000", "127.0.0.1:" + nodes.get(1).sipPort)) {
       awaitCalls(uas, 2 * calls);
-      long onFrozen = entities(frozen);
+      long onFrozen = frozen.callEntities();
       assertTrue(onFrozen > 0, "the frozen node must hold some of the calls");
       frozen.signal("STOP");
       // Unreachable after ~3 s, downed 5 s later (stable-after): wait well past that.
@@ -228,15 +218,8 @@ class FailoverIT {
             "-r", "20", "-set", "hold_ms", "15000", "127.0.0.1:" + nodes.get(0).sipPort);
         Sipp uac2 = Sipp.start("uac-failover-2", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(CALLS_PER_GATEWAY),
             "-r", "20", "-set", "hold_ms", "15000", "127.0.0.1:" + nodes.get(2).sipPort)) {
-      long end = System.currentTimeMillis() + 30_000;
-      while (uas.logLines().stream().filter(l -> l.startsWith("call-id ")).count() < total) {
-        if (System.currentTimeMillis() > end) {
-          throw new AssertionError("not all calls reached the callee\n" + uas.diagnostics());
-        }
-        Thread.sleep(200);
-      }
-      Thread.sleep(1500); // the last ACKs
-      long onVictim = entities(victim);
+      awaitCalls(uas, total);
+      long onVictim = victim.callEntities();
       assertTrue(onVictim > 0, "the victim must hold some of the calls");
       long recoveredBefore = recoveredCalls();
       long killedAt = System.currentTimeMillis();

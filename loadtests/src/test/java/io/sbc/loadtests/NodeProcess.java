@@ -13,9 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** An SBC node started from the fat jar as its own JVM, stopped by PID. */
 final class NodeProcess implements AutoCloseable {
+  private static final Pattern ENTITIES = Pattern.compile("\"numEntities\"\\s*:\\s*(\\d+)");
   final int sipPort;
   final int httpPort;
   final int clusterPort;
@@ -101,6 +104,30 @@ final class NodeProcess implements AutoCloseable {
     HttpClient client = HttpClient.newHttpClient();
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** Call entities this node hosts, summed over its shards (Pekko Management's shard listing). */
+  long callEntities() throws Exception {
+    Matcher m = ENTITIES.matcher(httpGet("/cluster/shards/Call"));
+    long sum = 0;
+    while (m.find()) {
+      sum += Long.parseLong(m.group(1));
+    }
+    return sum;
+  }
+
+  /** A counter of this node's {@code /metrics}; fails when the node does not export it. */
+  long counter(String name) throws Exception {
+    return counter(httpGet("/metrics"), name);
+  }
+
+  /** A counter in a Prometheus text page; fails when it is missing. */
+  static long counter(String metrics, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + " ([0-9.]+)$").matcher(metrics);
+    if (!m.find()) {
+      throw new AssertionError("metric " + name + " missing");
+    }
+    return (long) Double.parseDouble(m.group(1));
   }
 
   /** SIGKILL: the node dies at once, as in a crash (no leaving, no hand-off). */

@@ -136,16 +136,6 @@ final class PostgresServer implements AutoCloseable {
     }
   }
 
-  /** Starts it again on the same port and data (after {@link #stop()}). */
-  void restart() throws Exception {
-    Path data = dir.resolve("data");
-    run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(),
-        "-w", "-t", "60", "-o",
-        "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir + " -c fsync=off -c max_connections=60",
-        "start"), 90);
-    pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
-  }
-
   long count(String sql) throws SQLException {
     try (Connection c = DriverManager.getConnection(jdbcUrl(), USER, PASSWORD);
         Statement st = c.createStatement();

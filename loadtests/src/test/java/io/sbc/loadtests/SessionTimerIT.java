@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,7 +72,7 @@ class SessionTimerIT {
 
   @Test
   void aSessionNobodyRefreshesEndsWithByeOnBothLegs() throws Exception {
-    long expiredBefore = counter("sbc_sessions_expired_total");
+    long expiredBefore = node.counter("sbc_sessions_expired_total");
     long start = System.currentTimeMillis();
     try (Sipp uas = Sipp.start("uas-silent", "timer_uas_silent.xml", "u1", uasPort("silent"), "-m", "1");
         Sipp uac = Sipp.start("uac-wait", "timer_uac_wait_bye.xml", "u1", Ports.free(), "-s", "silent.1", "-m", "1",
@@ -85,7 +83,7 @@ class SessionTimerIT {
       assertEquals(List.of("got BYE"), uas.logLines(), why);
       // B's interval is 8 s, its deadline 8 - 8/3 = 5.3 s after the answer (RFC 4028 §10).
       assertTrue(took < 15_000, "BYE after " + took + " ms\n" + why);
-      assertEquals(expiredBefore + 1, counter("sbc_sessions_expired_total"));
+      assertEquals(expiredBefore + 1, node.counter("sbc_sessions_expired_total"));
     }
   }
 
@@ -107,11 +105,5 @@ class SessionTimerIT {
     assertEquals(0, exit, "sipp uac exit code\n" + why);
     assertEquals(0, uas.await(30), "sipp uas exit code\n" + why);
     return why;
-  }
-
-  private static long counter(String name) throws Exception {
-    String metrics = node.httpGet("/metrics");
-    Matcher m = Pattern.compile("(?m)^" + name + " ([0-9.]+)$").matcher(metrics);
-    return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
   }
 }

@@ -211,6 +211,11 @@ final class CallHarness {
         + new String(bytes, StandardCharsets.UTF_8));
   }
 
+  /** The value of a header (after the colon), as the peer would read it. */
+  static String headerValue(SIPMessage m, String name) {
+    return ((gov.nist.javax.sip.header.SIPHeader) m.getHeader(name)).getHeaderValue().trim();
+  }
+
   static String body(SIPMessage m) {
     byte[] raw = m.getRawContent();
     return raw == null ? "" : new String(raw, StandardCharsets.UTF_8);
