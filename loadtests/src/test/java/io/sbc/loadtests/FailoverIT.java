@@ -16,13 +16,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Three node JVMs on one PostgreSQL journal form a cluster; calls come in through the gateways
- * of nodes 1 and 2 while their entities spread over all three. Node 3 is killed with SIGKILL
+ * Three node JVMs on one PostgreSQL journal form a cluster; 300 calls come in spread over the
+ * three gateways while their entities spread over all three nodes. Node 2 is killed with SIGKILL
  * while the calls are established: every call must still complete its re-INVITE and BYE on both
- * legs, the entities of node 3 having been recovered on the survivors. A second group of calls
- * has a callee that stops refreshing (24 s interval): nobody sends anything on them after the
- * kill, yet each must get its BYE on both legs at the persisted deadline, which needs the
- * entities of the killed node to be woken without a message.
+ * legs, the entities of node 2 having been recovered on the survivors. The callers whose INVITE
+ * went to node 2's gateway send their re-INVITE and BYE to node 3's instead (as a shared address
+ * in front of the cluster would), so the survivors also take over the legs node 2 anchored. A
+ * second group of calls has a callee that stops refreshing (24 s interval): nobody sends anything
+ * on them after the kill, yet each must get its BYE on both legs at the persisted deadline, which
+ * needs the entities of the killed node to be woken without a message.
  *
  * <p>First, a partition: node 3 is frozen (SIGSTOP) for longer than the failure detector and
  * Split Brain Resolver need; the majority downs it and keeps every call; when node 3 resumes it
@@ -30,7 +32,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverIT {
-  private static final int CALLS_PER_GATEWAY = 40;
+  private static final int CALLS_PER_GATEWAY = 100;
   private static PostgresServer pg;
   private static final List<NodeProcess> nodes = new ArrayList<>();
   private static int uasPort;
@@ -147,9 +149,11 @@ class FailoverIT {
     NodeProcess frozen = nodes.get(2);
     try (Sipp uas = Sipp.start("uas-partition", "uas_reinvite_matrix.xml", "u1", uasPort, "-m", Integer.toString(2 * calls));
         Sipp uac1 = Sipp.start("uac-partition-1", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(calls),
-            "-r", "20", "-set", "hold_ms", "20000", "127.0.0.1:" + nodes.get(0).sipPort);
+            "-r", "20", "-set", "hold_ms", "20000", "-set", "move_port", Integer.toString(nodes.get(0).sipPort),
+            "127.0.0.1:" + nodes.get(0).sipPort);
         Sipp uac2 = Sipp.start("uac-partition-2", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(calls),
-            "-r", "20", "-set", "hold_ms", "20000", "127.0.0.1:" + nodes.get(1).sipPort)) {
+            "-r", "20", "-set", "hold_ms", "20000", "-set", "move_port", Integer.toString(nodes.get(1).sipPort),
+            "127.0.0.1:" + nodes.get(1).sipPort)) {
       awaitCalls(uas, 2 * calls);
       long onFrozen = frozen.callEntities();
       assertTrue(onFrozen > 0, "the frozen node must hold some of the calls");
@@ -204,38 +208,54 @@ class FailoverIT {
   @Test
   @Order(2)
   void establishedCallsSurviveTheKillOfTheNodeHoldingTheirEntities() throws Exception {
-    int total = 2 * CALLS_PER_GATEWAY;
-    // The calls come in through nodes 1 and 3 (the one that joined last); node 2, which holds
-    // about half of the shards by now, is killed.
+    int total = 3 * CALLS_PER_GATEWAY;
     NodeProcess victim = nodes.get(1);
     long setupStart = System.currentTimeMillis();
+    List<Sipp> uacs = new ArrayList<>();
     try (Sipp silentUas = Sipp.start("uas-silent", "timer_uas_short_silent.xml", "u1", silentUasPort,
             "-m", Integer.toString(SILENT_CALLS), "-set", "se", "24");
         Sipp silentUac = Sipp.start("uac-silent", "timer_uac_wait_bye.xml", "u1", Ports.free(), "-s", "silent.1",
             "-m", Integer.toString(SILENT_CALLS), "-r", "30", "127.0.0.1:" + nodes.get(0).sipPort);
-        Sipp uas = Sipp.start("uas-failover", "uas_reinvite_matrix.xml", "u1", uasPort, "-m", Integer.toString(total));
-        Sipp uac1 = Sipp.start("uac-failover-1", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(CALLS_PER_GATEWAY),
-            "-r", "20", "-set", "hold_ms", "15000", "127.0.0.1:" + nodes.get(0).sipPort);
-        Sipp uac2 = Sipp.start("uac-failover-2", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(CALLS_PER_GATEWAY),
-            "-r", "20", "-set", "hold_ms", "15000", "127.0.0.1:" + nodes.get(2).sipPort)) {
+        Sipp uas = Sipp.start("uas-failover", "uas_reinvite_matrix.xml", "u1", uasPort, "-m", Integer.toString(total),
+            "-l", "1000")) {
+      for (int i = 0; i < 3; i++) {
+        // node 2's callers move to node 3's gateway after the hold; the others stay
+        int movePort = nodes.get(i == 1 ? 2 : i).sipPort;
+        uacs.add(Sipp.start("uac-failover-" + (i + 1), "uac_failover.xml", "u1", Ports.free(),
+            // -l: SIPp's default cap on open calls (3 x rate) would hold back the last 40
+            "-m", Integer.toString(CALLS_PER_GATEWAY), "-r", "20", "-l", "1000", "-set", "hold_ms", "30000",
+            "-set", "move_port", Integer.toString(movePort), "127.0.0.1:" + nodes.get(i).sipPort));
+      }
       awaitCalls(uas, total);
       long onVictim = victim.callEntities();
       assertTrue(onVictim > 0, "the victim must hold some of the calls");
       long recoveredBefore = recoveredCalls();
       long killedAt = System.currentTimeMillis();
       victim.kill9();
+      System.out.printf("failover: node 2 killed %d ms after the first call's setup (hold 30 s: no in-dialog "
+          + "transaction in flight yet)%n", killedAt - setupStart);
 
-      int exit1 = uac1.await(120);
-      int exit2 = uac2.await(120);
+      // The silent calls end first (their deadline is 16 s after the answer), the others after their 30 s hold.
+      int silentExit = silentUac.await(90);
+      long silentDone = System.currentTimeMillis() - setupStart;
+      int[] exits = new int[3];
+      for (int i = 0; i < 3; i++) {
+        exits[i] = uacs.get(i).await(120);
+      }
       long lastDone = System.currentTimeMillis() - killedAt;
-      String why = uac1.diagnostics() + "\n" + uac2.diagnostics() + "\n" + uas.diagnostics()
-          + "\n--- node 1\n" + nodes.get(0).tail() + "\n--- node 3\n" + nodes.get(2).tail();
-      assertEquals(0, exit1, why);
-      assertEquals(0, exit2, why);
-      assertEquals(CALLS_PER_GATEWAY, uac1.stat("SuccessfulCall(C)"), why);
-      assertEquals(CALLS_PER_GATEWAY, uac2.stat("SuccessfulCall(C)"), why);
-      assertEquals(0, uas.await(60), why);
-      assertEquals(total, uas.logLines().stream().filter(l -> l.equals("got INVITE failover-refresh sdp=yes")).count(), why);
+      StringBuilder why = new StringBuilder();
+      for (Sipp uac : uacs) {
+        why.append(uac.diagnostics()).append('\n');
+      }
+      why.append(uas.diagnostics()).append("\n--- node 1\n").append(nodes.get(0).tail())
+          .append("\n--- node 3\n").append(nodes.get(2).tail());
+      for (int i = 0; i < 3; i++) {
+        assertEquals(0, exits[i], why.toString());
+        assertEquals(CALLS_PER_GATEWAY, uacs.get(i).stat("SuccessfulCall(C)"), why.toString());
+      }
+      assertEquals(0, uas.await(60), why.toString());
+      assertEquals(total, uas.logLines().stream().filter(l -> l.equals("got INVITE failover-refresh sdp=yes")).count(),
+          why.toString());
       long recovered = recoveredCalls() - recoveredBefore;
       for (int i = 0; i < 50 && recovered < onVictim; i++) {
         Thread.sleep(200); // the logs of the last recoveries may still be on their way to the file
@@ -243,18 +263,21 @@ class FailoverIT {
       }
       assertTrue(recovered >= onVictim, recovered + " calls recovered, " + onVictim + " were on the killed node\n" + why);
       // The silent calls: BYE on both legs by the deadline (24 s - 8 s after the answer) plus slack.
-      assertEquals(0, silentUac.await(90), silentUac.diagnostics() + "\n" + silentUas.diagnostics());
-      long silentDone = System.currentTimeMillis() - setupStart;
+      assertEquals(0, silentExit, silentUac.diagnostics() + "\n" + silentUas.diagnostics());
       assertEquals(0, silentUas.await(30), silentUas.diagnostics());
       assertEquals(SILENT_CALLS, silentUac.logLines().stream().filter(l -> l.equals("got BYE")).count(), silentUac.diagnostics());
       assertEquals(SILENT_CALLS, silentUas.logLines().stream().filter(l -> l.equals("got BYE")).count(), silentUas.diagnostics());
       assertTrue(silentDone < 40_000, "silent calls ended " + silentDone + " ms after their setup began");
       long[] times = recoveryTimes(killedAt);
       System.out.printf("failover: moved calls recovered from %d ms to %d ms after the kill%n", times[0], times[1]);
-      System.out.printf("failover: %d of %d calls had their entity on the killed node (of %d calls in all); "
-          + "all completed; last re-INVITE/BYE call done %d ms after the kill; all %d silent calls got BYE "
-          + "on both legs, the last %d ms after setup began%n",
-          onVictim, total + SILENT_CALLS, total + SILENT_CALLS, lastDone, SILENT_CALLS, silentDone);
+      System.out.printf("failover: %d of %d calls had their entity on the killed node (%d calls through its gateway "
+          + "moved to node 3's); all completed; last re-INVITE/BYE call done %d ms after the kill; all %d silent "
+          + "calls got BYE on both legs, the last %d ms after setup began%n",
+          onVictim, total + SILENT_CALLS, CALLS_PER_GATEWAY, lastDone, SILENT_CALLS, silentDone);
+    } finally {
+      for (Sipp uac : uacs) {
+        uac.close();
+      }
     }
   }
 }

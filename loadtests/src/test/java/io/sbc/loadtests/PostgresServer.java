@@ -42,6 +42,7 @@ final class PostgresServer implements AutoCloseable {
     try {
       pg.init();
       pg.startServer();
+      pg.createDatabase();
     } catch (Exception e) {
       pg.close();
       throw e;
@@ -115,9 +116,19 @@ final class PostgresServer implements AutoCloseable {
         "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir + " -c fsync=off -c max_connections=60",
         "start"), 90);
     pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+  }
+
+  private void createDatabase() throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", USER, PASSWORD);
         Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE sbc");
+    }
+  }
+
+  /** Starts the stopped server again on the same port and data (a database outage ends). */
+  void restart() throws Exception {
+    if (pid == 0) {
+      startServer();
     }
   }
 

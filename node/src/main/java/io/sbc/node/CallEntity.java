@@ -8,6 +8,7 @@ import io.sbc.gateway.CborSerializable;
 import io.sbc.gateway.Flow;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.gateway.SipMessageJson;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -24,6 +25,7 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.Recovery;
@@ -73,6 +75,9 @@ public final class CallEntity
   /** Stop message for passivation. */
   public record Stop() implements Command {}
 
+  /** Writes again the events a failed journal write lost (sent to itself after a restart). */
+  public record RetryWrites() implements Command {}
+
   // ---- events ----------------------------------------------------------------------------
   public sealed interface Event extends CborSerializable {}
 
@@ -119,7 +124,10 @@ public final class CallEntity
 
   // ---- wiring ----------------------------------------------------------------------------
 
-  /** Starts sharding for calls on this node; returns the region to send envelopes to. */
+  /**
+   * Starts sharding for calls on this node (shards only on nodes with the {@code call} role, a
+   * proxy elsewhere); returns the region to send envelopes to.
+   */
   public static ActorRef<ShardingEnvelope<Command>> init(
       ActorSystem<?> system, CallServices services) {
     return ClusterSharding.get(system)
@@ -127,6 +135,7 @@ public final class CallEntity
             Entity.of(
                     ENTITY_KEY,
                     ctx -> create(ctx.getEntityId(), ctx.getShard(), services))
+                .withRole(SbcSettings.CALL)
                 .withStopMessage(new Stop()));
   }
 
@@ -173,6 +182,20 @@ public final class CallEntity
   private final ActorContext<Command> context;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
 
+  /*
+   * A failed journal write (database down) restarts this behaviour with backoff; this instance,
+   * its CallLogic and these fields survive the restart. The events of the failed write and the
+   * sends waiting for them are kept here and written again once the journal answers.
+   */
+  /** Events handed to the journal and not confirmed yet. */
+  private List<Event> unconfirmed = List.of();
+  /** Sends that wait for {@link #unconfirmed} to be durable (the 2xx that confirms a dialog). */
+  private List<Runnable> waitingSends = List.of();
+  /** The sequence number before {@link #unconfirmed}: tells after a restart whether they landed. */
+  private long sequenceBeforeUnconfirmed;
+  /** After a restart: {@link #unconfirmed} must be written again before anything new. */
+  private boolean rewrite;
+
   private CallEntity(
       String entityId,
       ActorContext<Command> context,
@@ -180,7 +203,7 @@ public final class CallEntity
       ActorRef<ClusterSharding.ShardCommand> shard,
       CallServices services,
       boolean fresh) {
-    super(PersistenceId.of(ENTITY_KEY.name(), entityId));
+    super(PersistenceId.of(ENTITY_KEY.name(), entityId), services.settings().journalBackoff().strategy());
     this.fresh = fresh;
     this.services = services;
     this.context = context;
@@ -210,29 +233,84 @@ public final class CallEntity
 
   private Effect<Event, State> onCommand(State state, Command command) {
     if (command instanceof Stop) {
-      return Effect().stop();
+      return rewrite ? persist(List.of(), List.of()).thenStop() : Effect().stop();
     }
     if (command instanceof Inbound in) {
       services.admission().recordLag(System.currentTimeMillis() - in.receivedAtMillis());
     }
-    CallLogic.Outcome outcome = logic.handle(command);
+    CallLogic.Outcome outcome = command instanceof RetryWrites
+        ? new CallLogic.Outcome(List.of(), List.of(), false)
+        : logic.handle(command);
     if (outcome.passivate()) {
       shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
-    }
-    List<Runnable> sends = outcome.sends();
-    if (outcome.events().isEmpty()) {
-      sends.forEach(Runnable::run);
-      return Effect().none();
     }
     boolean confirmsDialog = outcome.events().stream().anyMatch(e -> e instanceof CallEstablished);
     if (!confirmsDialog) {
       // Nothing the peers see depends on this write (e.g. the end of a call): answer first.
-      sends.forEach(Runnable::run);
-      return Effect().persist(outcome.events());
+      outcome.sends().forEach(Runnable::run);
+    }
+    if (outcome.events().isEmpty() && !rewrite) {
+      return Effect().none();
     }
     // The 2xx that confirms a dialog goes out only once the dialog is durable, so that a call
     // the caller believes established survives the loss of this node.
-    return Effect().persist(outcome.events()).thenRun(s -> sends.forEach(Runnable::run));
+    return persist(outcome.events(), confirmsDialog ? outcome.sends() : List.of());
+  }
+
+  /** Persists {@code events} (after the ones a failed write lost), then runs {@code after}. */
+  private EffectBuilder<Event, State> persist(List<Event> events, List<Runnable> after) {
+    if (rewrite) {
+      rewrite = false;
+      events = concat(unconfirmed, events);
+      after = concat(waitingSends, after);
+      context.getLog().info("call {}: writing {} event(s) again after a journal failure", persistenceId().id(),
+          events.size());
+    }
+    unconfirmed = events;
+    waitingSends = after;
+    sequenceBeforeUnconfirmed = lastSequenceNumber(context);
+    return Effect()
+        .persist(events)
+        .thenRun(s -> {
+          List<Runnable> sends = waitingSends;
+          unconfirmed = List.of();
+          waitingSends = List.of();
+          sends.forEach(Runnable::run);
+        });
+  }
+
+  private static <T> List<T> concat(List<T> first, List<T> second) {
+    if (first.isEmpty()) {
+      return second;
+    }
+    List<T> all = new ArrayList<>(first);
+    all.addAll(second);
+    return all;
+  }
+
+  /**
+   * After recovery: rebuilds the call (first start) or, after a restart caused by a failed
+   * journal write, checks whether that write landed after all (a timeout can hide a commit)
+   * and otherwise writes it again before anything else.
+   */
+  private void onRecovered(State state) {
+    logic.recovered(state);
+    if (unconfirmed.isEmpty()) {
+      return;
+    }
+    services.metrics().journalRetries.increment();
+    if (lastSequenceNumber(context) >= sequenceBeforeUnconfirmed + unconfirmed.size()) {
+      context.getLog().info("call {}: the journal write reported failed had landed", persistenceId().id());
+      List<Runnable> sends = waitingSends;
+      unconfirmed = List.of();
+      waitingSends = List.of();
+      sends.forEach(Runnable::run);
+      return;
+    }
+    context.getLog().warn("call {}: journal write of {} event(s) failed; retrying", persistenceId().id(),
+        unconfirmed.size());
+    rewrite = true;
+    context.getSelf().tell(new RetryWrites());
   }
 
   @Override
@@ -257,7 +335,7 @@ public final class CallEntity
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), logic::recovered)
+        .onSignal(RecoveryCompleted.instance(), this::onRecovered)
         .build();
   }
 }

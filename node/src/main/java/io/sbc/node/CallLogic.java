@@ -309,7 +309,7 @@ final class CallLogic extends CallTransactions {
     }
     Leg from = leg(side).withRemoteSdp(SipFields.body(ack), SipFields.contentType(ack));
     setLeg(from);
-    Leg to = leg(st.ackLeg);
+    Leg to = sendable(st.ackLeg);
     SIPRequest out = build.inDialog(to, "ACK", st.ackCseq, SipBuilder.newBranch(), ack);
     setLeg(to.withLocalSdp(SipFields.body(ack)));
     byte[] bytes = SipCodec.encode(out);
@@ -396,7 +396,7 @@ final class CallLogic extends CallTransactions {
       leg = leg.withRemoteTarget(SipFields.contactOf(resp, leg.remoteTarget()));
     }
     setLeg(leg.withLocalSdp(SipFields.body(ct.request)).withRemoteSdp(SipFields.body(resp), SipFields.contentType(resp)));
-    leg = leg(ct.side);
+    leg = sendable(ct.side);
     Server st = ct.peer;
     if (st == null || st.answered()) {
       // Our own refresh, or nobody waits for this answer (the caller cancelled): confirm it,

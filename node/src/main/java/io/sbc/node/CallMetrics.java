@@ -17,6 +17,7 @@ public final class CallMetrics {
   final Counter keepAliveFailures;
   final Counter refreshesSent;
   final Counter glare;
+  final Counter journalRetries;
   private final MeterRegistry registry;
 
   public CallMetrics(MeterRegistry registry) {
@@ -33,6 +34,7 @@ public final class CallMetrics {
     keepAliveFailures = registry.counter("sbc_keepalive_failures");
     refreshesSent = registry.counter("sbc_session_refreshes_sent");
     glare = registry.counter("sbc_glare_rejected");
+    journalRetries = registry.counter("sbc_journal_write_retries");
   }
 
   /** One midcall-signaling decision: the policy applied and what was done with the request. */

@@ -104,8 +104,32 @@ abstract class CallTransactions {
   }
 
   void send(Flow flow, byte[] bytes, String tag) {
-    GatewayCommand.Send cmd = new GatewayCommand.Send(flow, bytes, tag, tag == null ? null : failures);
-    sends.add(() -> services.gateways().gatewayFor(flow).tell(cmd));
+    Flow out = services.gateways().route(flow);
+    GatewayCommand.Send cmd = new GatewayCommand.Send(out, bytes, tag, tag == null ? null : failures);
+    sends.add(() -> out.gateway().tell(cmd));
+  }
+
+  /**
+   * The leg, ready for a new request: when the node whose gateway anchored it is gone, the leg is
+   * re-homed on this node's gateway first, so the request's Via and Contact name a live node. A
+   * TCP leg then connects to the peer's remote target (its Contact), where it listens, rather
+   * than to the source port of the lost connection (RFC 3261 §12.2.1.1, §18.1.1).
+   */
+  Leg sendable(Side side) {
+    Leg leg = leg(side);
+    Flow flow = leg.flow();
+    if (services.gateways().usable(flow)) {
+      return leg;
+    }
+    Flow moved = services.gateways().rehome(flow);
+    if (flow.transport().reliable()) {
+      moved = build.towardTarget(moved, leg.remoteTarget());
+    }
+    log.info("call {}: leg {} re-homed from {} to this node's gateway ({} -> {})",
+        entityId, side, flow.gateway().path().address(), flow, moved);
+    Leg rehomed = leg.withFlow(moved);
+    setLeg(rehomed);
+    return rehomed;
   }
 
   /** An ACK for a 2xx, resent if the 2xx is; forgotten after the 2xx retransmission window. */
@@ -168,7 +192,7 @@ abstract class CallTransactions {
    */
   Client sendInDialog(Side side, String method, SIPMessage source, Server peer, Customizer<SIPRequest> customize)
       throws Exception {
-    Leg leg = leg(side).withNextLocalCseq();
+    Leg leg = sendable(side).withNextLocalCseq();
     setLeg(leg);
     String branch = SipBuilder.newBranch();
     SIPRequest req = build.inDialog(leg, method, leg.localCseq(), branch, source);

@@ -88,35 +88,44 @@ public final class Main {
     Gauge.builder("sbc_processing_lag_ms", admission, AdmissionControl::averageLagMillis).register(registry);
     CallIds callIds = new CallIds(settings.clusterSecret());
     AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
-    SipGateway gateway =
-        new SipGateway(
-            settings.sip(),
-            (message, flow, receivedAt) ->
-                region.get().tell(new ShardingEnvelope<>(
-                    callIds.entityIdOf(message.getCallId().getCallId()),
-                    new CallEntity.Inbound(message, flow, receivedAt))),
-            stats,
-            admission);
-    ActorRef<GatewayCommand> gatewayRef =
-        system.systemActorOf(GatewayActor.create(gateway), "sip-gateway", Props.empty());
+    SipGateway gateway = null;
+    ActorRef<GatewayCommand> gatewayRef = null;
+    if (settings.gateway()) {
+      gateway = new SipGateway(
+          settings.sip(),
+          (message, flow, receivedAt) ->
+              region.get().tell(new ShardingEnvelope<>(
+                  callIds.entityIdOf(message.getCallId().getCallId()),
+                  new CallEntity.Inbound(message, flow, receivedAt))),
+          stats,
+          admission);
+      gatewayRef = system.systemActorOf(GatewayActor.create(gateway), "sip-gateway", Props.empty());
+      GatewayDirectory.register(system, gatewayRef);
+    }
     PolicyStore policyStore = PolicyStore.start(system);
     MidcallPolicies policies = new MidcallPolicies(
         settings.routes(), settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
+    GatewayRouting routing =
+        GatewayRouting.cluster(system, gatewayRef, settings.sip().hostPort(), GatewayDirectory.start(system));
     CallServices services =
         new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef, new CallMetrics(registry), admission,
-            policies, GatewayRouting.cluster(system, gatewayRef));
+            policies, routing);
     region.set(CallEntity.init(system, services));
-    gateway.start(gatewayRef);
-    CoordinatedShutdown.get(system)
-        .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-sip-gateway", () -> {
-          gateway.close();
-          return CompletableFuture.completedFuture(Done.getInstance());
-        });
+    if (gateway != null) {
+      SipGateway sockets = gateway;
+      sockets.start(gatewayRef);
+      CoordinatedShutdown.get(system)
+          .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-sip-gateway", () -> {
+            sockets.close();
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
+    }
     startJournalTasks(system, config, settings.journalCleanup(), registry, region.get());
     PekkoManagement.get(system).start();
-    log.info("SBC node up: SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}, midcall-signaling {} (config), "
+    log.info("SBC node up ({}): SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}, midcall-signaling {} (config), "
             + "session timers {}",
-        settings.sip().host(), settings.sip().port(), config.getString("sbc.next-hop"),
+        String.join(",", settings.roles()), settings.gateway() ? settings.sip().host() : "-",
+        settings.gateway() ? settings.sip().port() : "-", config.getString("sbc.next-hop"),
         config.getString("pekko.management.http.hostname"), config.getInt("pekko.management.http.port"),
         settings.journal(), settings.dataDir(), settings.midcallPolicy().keyword(),
         settings.sessionTimer().enabled()
@@ -159,6 +168,8 @@ public final class Main {
     Config out = PolicyStore.durableConfig(
             java.nio.file.Path.of(config.getString("sbc.data-dir")), config.getInt("sbc.cluster.port"))
         .withFallback(config);
+    out = out.withValue("pekko.cluster.roles",
+        ConfigValueFactory.fromIterable(SbcSettings.parseRoles(config.getString("sbc.roles"))));
     String seeds = config.getString("sbc.cluster.seed-nodes").trim();
     if (!seeds.isEmpty()) {
       List<String> addresses = new ArrayList<>();

@@ -4,9 +4,16 @@ import com.typesafe.config.Config;
 import io.sbc.gateway.GatewaySettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.slf4j.event.Level;
 
 /** The node's own settings, read once from {@code sbc { ... }}. */
 public record SbcSettings(
+    Set<String> roles,
     GatewaySettings sip,
     Routes routes,
     String clusterSecret,
@@ -16,6 +23,7 @@ public record SbcSettings(
     String journal,
     Admission admission,
     JournalCleanup journalCleanup,
+    JournalBackoff journalBackoff,
     MidcallPolicy midcallPolicy,
     SessionTimerSettings sessionTimer,
     Duration optionsPing) {
@@ -43,6 +51,23 @@ public record SbcSettings(
   /** How often, and how long after their end, the journal events of calls are deleted. */
   public record JournalCleanup(Duration interval, Duration keepEndedFor) {}
 
+  /**
+   * How a call retries after a failed journal write (database down): it restarts after {@code
+   * min}, doubling up to {@code max}, each delay varied by {@code randomFactor}.
+   */
+  public record JournalBackoff(Duration min, Duration max, double randomFactor) {
+    public JournalBackoff {
+      if (min.isNegative() || min.isZero() || max.compareTo(min) < 0 || randomFactor < 0) {
+        throw new IllegalArgumentException(
+            "sbc.journal-retry: min must be positive, max at least min, random-factor not negative");
+      }
+    }
+
+    BackoffSupervisorStrategy strategy() {
+      return SupervisorStrategy.restartWithBackoff(min, max, randomFactor).withLogLevel(Level.WARN);
+    }
+  }
+
   /** RFC 3261 §17 timer base values; every other timer is derived from them. */
   public record TransactionTimers(Duration t1, Duration t2, Duration t4) {
     /** Timers B, F, H and the 2xx retransmission limit: 64·T1. */
@@ -51,9 +76,37 @@ public record SbcSettings(
     }
   }
 
+  /** Runs the SIP gateway (sockets). */
+  public static final String GATEWAY = "gateway";
+  /** Hosts call entities (shards). */
+  public static final String CALL = "call";
+
+  /** {@code "gateway,call"} and the like: the node's cluster roles. */
+  static Set<String> parseRoles(String text) {
+    Set<String> roles = new TreeSet<>();
+    for (String r : text.split(",")) {
+      String role = r.trim().toLowerCase(Locale.ROOT);
+      if (!role.isEmpty()) {
+        if (!role.equals(GATEWAY) && !role.equals(CALL)) {
+          throw new IllegalArgumentException("sbc.roles: unknown role '" + role + "' (gateway, call)");
+        }
+        roles.add(role);
+      }
+    }
+    if (roles.isEmpty()) {
+      throw new IllegalArgumentException("sbc.roles: at least one of gateway, call");
+    }
+    return Set.copyOf(roles);
+  }
+
+  public boolean gateway() {
+    return roles.contains(GATEWAY);
+  }
+
   public static SbcSettings create(Config config) {
     Config sbc = config.getConfig("sbc");
     return new SbcSettings(
+        parseRoles(sbc.getString("roles")),
         GatewaySettings.create(sbc.getConfig("sip")),
         Routes.create(sbc),
         sbc.getString("cluster-secret"),
@@ -66,6 +119,8 @@ public record SbcSettings(
         sbc.getString("journal"),
         new Admission(sbc.getDuration("admission.max-processing-lag"), sbc.getDuration("admission.retry-after")),
         new JournalCleanup(sbc.getDuration("journal-cleanup.interval"), sbc.getDuration("journal-cleanup.keep-ended-for")),
+        new JournalBackoff(sbc.getDuration("journal-retry.min"), sbc.getDuration("journal-retry.max"),
+            sbc.getDouble("journal-retry.random-factor")),
         MidcallPolicy.parse(sbc.getString("midcall.policy")),
         new SessionTimerSettings(
             sbc.getBoolean("session-timer.enabled"),

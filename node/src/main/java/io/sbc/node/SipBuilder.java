@@ -141,6 +141,23 @@ public final class SipBuilder {
     return (SIPRequest) messages.createRequest(target, method, callId, cseqHeader, from, toHeader, List.of(via), mf);
   }
 
+  /**
+   * {@code flow} aimed at the host and port of a remote target URI (default port 5060, 5061 for
+   * sips); unchanged when the URI is not a SIP URI with a host.
+   */
+  public Flow towardTarget(Flow flow, String remoteTarget) {
+    try {
+      URI uri = addresses.createURI(remoteTarget);
+      if (uri instanceof SipURI sipUri && sipUri.getHost() != null) {
+        int port = sipUri.getPort() > 0 ? sipUri.getPort() : sipUri.isSecure() ? 5061 : 5060;
+        return new Flow(flow.transport(), unbracket(sipUri.getHost()), port, "", flow.gateway(), flow.localAddress());
+      }
+    } catch (ParseException e) {
+      // an unusable target: keep the flow's own address
+    }
+    return flow;
+  }
+
   private ContactHeader contact(Transport transport, String local) throws ParseException {
     return headers.createContactHeader(addresses.createAddress(contactUri(transport, local)));
   }

@@ -22,6 +22,21 @@ class SbcSettingsTest {
   }
 
   @Test
+  void rolesAndJournalRetryAreReadAndValidated() {
+    SbcSettings both = SbcSettings.create(with(""));
+    assertEquals(java.util.Set.of("gateway", "call"), both.roles());
+    assertEquals(true, both.gateway());
+    SbcSettings callOnly = SbcSettings.create(with("sbc.roles = \" Call \""));
+    assertEquals(java.util.Set.of("call"), callOnly.roles());
+    assertEquals(false, callOnly.gateway());
+    assertThrows(IllegalArgumentException.class, () -> SbcSettings.create(with("sbc.roles = \"gateway,proxy\"")));
+    assertThrows(IllegalArgumentException.class, () -> SbcSettings.create(with("sbc.roles = \" , \"")));
+    assertEquals(Duration.ofMillis(200), both.journalBackoff().min());
+    assertThrows(IllegalArgumentException.class,
+        () -> SbcSettings.create(with("sbc.journal-retry { min = 2s, max = 1s }")));
+  }
+
+  @Test
   void journalRetentionShorterThanTheLingerIsRejectedAsConfiguration() {
     assertThrows(IllegalArgumentException.class,
         () -> SbcSettings.create(with("sbc.journal-cleanup.keep-ended-for = 10s")));

@@ -11,7 +11,13 @@ public final class GatewayActor {
   private GatewayActor() {}
 
   public static Behavior<GatewayCommand> create(SipGateway gateway) {
-    return Behaviors.receive(GatewayCommand.class)
+    return Behaviors.setup(ctx -> Behaviors.receive(GatewayCommand.class)
+        .onMessage(
+            GatewayCommand.Describe.class,
+            describe -> {
+              describe.replyTo().tell(new GatewayCommand.Description(ctx.getSelf(), gateway.settings().hostPort()));
+              return Behaviors.same();
+            })
         .onMessage(
             GatewayCommand.Send.class,
             send -> {
@@ -26,6 +32,6 @@ public final class GatewayActor {
                                   new GatewayCommand.SendFailed(send.tag(), send.flow(), reason)));
               return Behaviors.same();
             })
-        .build();
+        .build());
   }
 }

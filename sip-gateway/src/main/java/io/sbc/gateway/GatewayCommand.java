@@ -12,6 +12,12 @@ public sealed interface GatewayCommand extends CborSerializable {
   record Send(Flow flow, byte[] bytes, String tag, ActorRef<SendFailed> failureTo)
       implements GatewayCommand {}
 
+  /** Asks a gateway for its advertised address (nodes without a gateway of their own send via it). */
+  record Describe(ActorRef<Description> replyTo) implements GatewayCommand {}
+
+  /** A gateway and the {@code host:port} it writes into Via and Contact. */
+  record Description(ActorRef<GatewayCommand> gateway, String hostPort) implements CborSerializable {}
+
   /** Tells the sender of a {@link Send} that it could not be delivered. */
   record SendFailed(String tag, Flow flow, String reason) implements CborSerializable {}
 }
