@@ -325,12 +325,8 @@ final class CallLogic extends CallTransactions {
     int status = resp.getStatusCode();
     Client ct = clients.get(Transactions.clientKey(branch, method));
     if (ct == null) {
-      byte[] ack = acksSent.get(branch);
-      if (ack != null && status >= 200 && status < 300 && method.equals("INVITE")) {
-        Side side = sideOf(resp.getCallId().getCallId());
-        if (side != null) {
-          send(leg(side).flow(), ack, null); // §13.2.2.4: a retransmitted 2xx gets the ACK again
-        }
+      if (status >= 200 && status < 300 && method.equals("INVITE")) {
+        ackUnknown2xx(resp, branch);
       }
       return;
     }
@@ -569,7 +565,8 @@ final class CallLogic extends CallTransactions {
 
   // ---- helpers ---------------------------------------------------------------------------
 
-  private Side sideOf(String callId) {
+  @Override
+  Side sideOf(String callId) {
     if (a == null || a.callId().equals(callId)) {
       return a == null && services.callIds().issuedEntityId(callId).isPresent() ? null : Side.A;
     }

@@ -132,6 +132,32 @@ abstract class CallTransactions {
     return rehomed;
   }
 
+  /**
+   * A 2xx to an INVITE whose client transaction is gone gets an ACK all the same (§13.2.2.4): the
+   * one already sent when it is a retransmission, else a new one, when a fail-over lost the
+   * transaction (the re-INVITE was relayed by a node that died). Its sender's retransmission of
+   * the request then starts the exchange again.
+   */
+  void ackUnknown2xx(SIPResponse resp, String branch) throws Exception {
+    Side side = sideOf(resp.getCallId().getCallId());
+    if (side == null) {
+      return;
+    }
+    byte[] ack = acksSent.get(branch);
+    Leg leg = leg(side);
+    if (ack == null) {
+      if (!confirmed() || leg == null || !leg.remoteTag().equals(resp.getToTag())) {
+        return;
+      }
+      leg = sendable(side);
+      ack = SipCodec.encode(build.inDialog(leg, "ACK", resp.getCSeq().getSeqNumber(), SipBuilder.newBranch(), null));
+      rememberAck(branch, ack);
+      log.info("call {}: ACKed a 2xx (CSeq {}) of a transaction this incarnation does not know", entityId,
+          resp.getCSeq().getSeqNumber());
+    }
+    send(leg.flow(), ack, null);
+  }
+
   /** An ACK for a 2xx, resent if the 2xx is; forgotten after the 2xx retransmission window. */
   void rememberAck(String inviteBranch, byte[] ack) {
     acksSent.put(inviteBranch, ack);
@@ -279,6 +305,9 @@ abstract class CallTransactions {
   abstract void addSessionHeaders(Server st, SIPResponse resp) throws Exception;
 
   abstract Leg leg(Side side);
+
+  /** The leg a Call-ID belongs to (null: neither). */
+  abstract Side sideOf(String callId);
 
   abstract void setLeg(Leg leg);
 }
