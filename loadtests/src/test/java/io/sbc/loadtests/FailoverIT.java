@@ -272,8 +272,9 @@ class FailoverIT {
       System.out.printf("failover: moved calls recovered from %d ms to %d ms after the kill%n", times[0], times[1]);
       System.out.printf("failover: %d of %d calls had their entity on the killed node (%d calls through its gateway "
           + "moved to node 3's); all completed; last re-INVITE/BYE call done %d ms after the kill; all %d silent "
-          + "calls got BYE on both legs, the last %d ms after setup began%n",
-          onVictim, total + SILENT_CALLS, CALLS_PER_GATEWAY, lastDone, SILENT_CALLS, silentDone);
+          + "calls got BYE on both legs, the last %d ms after setup began (%d ms after the kill)%n",
+          onVictim, total + SILENT_CALLS, CALLS_PER_GATEWAY, lastDone, SILENT_CALLS, silentDone,
+          silentDone - (killedAt - setupStart));
     } finally {
       for (Sipp uac : uacs) {
         uac.close();

@@ -105,15 +105,27 @@ final class CallWaker {
   }
 
   /**
-   * Starts the waker on this node: it sweeps when a member is removed and once {@code
-   * afterStart} after start-up, each time only if this node is the cluster leader.
+   * Starts the waker on this node: it sweeps after a member is removed (see {@link
+   * #afterRemoval}) and once {@code afterStart} after start-up, each time only if this node is
+   * the cluster leader.
    */
   static CallWaker start(ActorSystem<?> system, ActorRef<ShardingEnvelope<CallEntity.Command>> region,
-      String url, String user, String password, Duration afterStart, LongConsumer woken) {
+      String url, String user, String password, Duration afterStart, Duration removalMargin, LongConsumer woken) {
     CallWaker waker = new CallWaker(url, user, password,
         id -> region.tell(new ShardingEnvelope<>(id, new CallEntity.Wake())), woken);
-    system.systemActorOf(waker.watcher(afterStart), "call-waker", Props.empty());
+    system.systemActorOf(waker.watcher(afterStart, afterRemoval(removalMargin)), "call-waker", Props.empty());
     return waker;
+  }
+
+  /**
+   * When to sweep after a removal. The shard coordinator hands a removed node's shards out only
+   * after the cluster's down-removal margin (the SBR's stable-after unless set), so that a downed
+   * minority has stopped its entities first; until then a Wake sent to a region that still caches
+   * the dead home is lost. So: shortly after the margin, and again later for whatever that missed
+   * (waking a live entity costs one message).
+   */
+  static Duration[] afterRemoval(Duration removalMargin) {
+    return new Duration[] {removalMargin.plusSeconds(2), removalMargin.plusSeconds(10)};
   }
 
   private sealed interface Msg {}
@@ -122,14 +134,7 @@ final class CallWaker {
 
   private record Sweep(String why) implements Msg {}
 
-  /**
-   * After a removal, shard regions first have to forget the dead node's shards (a Wake sent to a
-   * cached dead home is lost), so the sweep waits a little, and runs a second time later for
-   * whatever the first one missed; waking a live entity costs one message.
-   */
-  private static final Duration[] AFTER_REMOVAL = {Duration.ofSeconds(3), Duration.ofSeconds(15)};
-
-  private Behavior<Msg> watcher(Duration afterStart) {
+  private Behavior<Msg> watcher(Duration afterStart, Duration[] afterRemoval) {
     return Behaviors.setup(ctx -> {
       Cluster cluster = Cluster.get(ctx.getSystem());
       cluster.subscriptions().tell(Subscribe.create(
@@ -139,8 +144,8 @@ final class CallWaker {
         return Behaviors.receive(Msg.class)
             .onMessage(Removed.class, r -> {
               String why = "member " + r.event().member().address() + " removed";
-              for (int i = 0; i < AFTER_REMOVAL.length; i++) {
-                timers.startSingleTimer(why + "#" + i, new Sweep(why), AFTER_REMOVAL[i]);
+              for (int i = 0; i < afterRemoval.length; i++) {
+                timers.startSingleTimer(why + "#" + i, new Sweep(why), afterRemoval[i]);
               }
               return Behaviors.same();
             })

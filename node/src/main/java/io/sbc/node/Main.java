@@ -151,13 +151,22 @@ public final class Main {
     JournalJanitor janitor = new JournalJanitor(url, user, password, cleanup.keepEndedFor(), deleted::increment);
     janitor.start(cleanup.interval());
     io.micrometer.core.instrument.Counter woken = registry.counter("sbc_calls_woken");
-    CallWaker waker = CallWaker.start(system, region, url, user, password, Duration.ofSeconds(10), woken::increment);
+    CallWaker waker = CallWaker.start(system, region, url, user, password, Duration.ofSeconds(10),
+        removalMargin(config), woken::increment);
     CoordinatedShutdown.get(system)
         .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-journal-tasks", () -> {
           janitor.close();
           waker.close();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
+  }
+
+  /** How long shards of a removed node wait before moving: down-removal-margin, else stable-after. */
+  static Duration removalMargin(Config config) {
+    String margin = config.getString("pekko.cluster.down-removal-margin");
+    return margin.equals("off")
+        ? config.getDuration("pekko.cluster.split-brain-resolver.stable-after")
+        : config.getDuration("pekko.cluster.down-removal-margin");
   }
 
   /**

@@ -329,15 +329,23 @@ final class MidDialog {
     }
   }
 
-  /** After recovery: the persisted deadlines, not new ones. */
+  /**
+   * After recovery: the persisted deadlines, not new ones. On a leg the SBC refreshes, a refresh
+   * the dead node owed goes out now and gets its transaction time before the leg may expire: the
+   * peer did nothing wrong, only the SBC was late.
+   */
   void recovered(SessionTimer timerA, SessionTimer timerB) {
-    if (timerA != null) {
-      sessionTimers.put(Side.A, timerA);
-      schedule(Side.A, timerA);
-    }
-    if (timerB != null) {
-      sessionTimers.put(Side.B, timerB);
-      schedule(Side.B, timerB);
+    for (Side side : Side.values()) {
+      SessionTimer t = side == Side.A ? timerA : timerB;
+      if (t == null) {
+        continue;
+      }
+      sessionTimers.put(side, t);
+      schedule(side, t);
+      long grace = call.timeout().toMillis() + 1000;
+      if (t.sbcRefreshes() && t.deadlineMillis() - System.currentTimeMillis() < grace) {
+        start("st-expire:" + side, grace);
+      }
     }
     schedulePings();
   }

@@ -221,6 +221,24 @@ class MidDialogTest {
     assertTrue(at < 5_000, "BYEs " + at + " ms after establishment, expected the persisted 4 s deadline");
   }
 
+  @Test
+  void aRecoveredCallRefreshesALegTheSbcOwedARefreshInsteadOfExpiringIt() throws Exception {
+    CallHarness h = new CallHarness(KIT, CONFIG);
+    h.invite(""); // A: no timer support, no Allow: the SBC refreshes A by re-INVITE after 3 s
+    h.answer("Require: timer\r\nSession-Expires: 60;refresher=uas\r\n");
+    long establishedAt = System.currentTimeMillis();
+    h.stop(); // the node dies before the refresh is due ...
+    Thread.sleep(Math.max(0, 5_000 - (System.currentTimeMillis() - establishedAt))); // ... and past A's deadline (4 s)
+    h.spawn();
+    h.call.tell(new CallEntity.Wake());
+    SIPRequest refresh = (SIPRequest) h.next(Duration.ofSeconds(2));
+    assertEquals("INVITE", refresh.getMethod(), "the owed refresh, not a BYE");
+    assertEquals(h.aCallId, refresh.getCallId().getCallId());
+    h.reply(refresh, 200, "", A_SDP, h.fromA);
+    assertEquals("ACK", ((SIPRequest) h.next()).getMethod());
+    h.nothingSent(Duration.ofMillis(1500)); // refreshed: the call goes on
+  }
+
   /** Collects the BYEs the call sends (by leg) until both came or the time is up. */
   private static List<String> byesWithin(CallHarness h, Duration limit) {
     List<String> legs = new ArrayList<>();

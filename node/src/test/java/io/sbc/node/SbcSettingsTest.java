@@ -37,6 +37,16 @@ class SbcSettingsTest {
   }
 
   @Test
+  void theWakerSweepsAfterTheRemovalMarginOfTheSplitBrainResolver() {
+    Config app = ConfigFactory.load();
+    assertEquals(Duration.ofSeconds(5), Main.removalMargin(app), "stable-after when down-removal-margin is off");
+    assertEquals(Duration.ofSeconds(2),
+        Main.removalMargin(ConfigFactory.parseString("pekko.cluster.down-removal-margin = 2s").withFallback(app)));
+    assertEquals(java.util.List.of(Duration.ofSeconds(7), Duration.ofSeconds(15)),
+        java.util.List.of(CallWaker.afterRemoval(Duration.ofSeconds(5))));
+  }
+
+  @Test
   void journalRetentionShorterThanTheLingerIsRejectedAsConfiguration() {
     assertThrows(IllegalArgumentException.class,
         () -> SbcSettings.create(with("sbc.journal-cleanup.keep-ended-for = 10s")));
