@@ -5,11 +5,32 @@
 # (UDP+TCP), HTTP 127.0.0.1:8557+i and cluster port 7354+i; node 1 is the seed. Calls go to
 # SBC_NEXT_HOP (default sip:127.0.0.1:5070). Logs and PIDs are in data/cluster/; stop everything
 # with deploy/stop-cluster.sh (by PID).
+#
+# Optional environment overrides (defaults in brackets), e.g. for a second cluster next to this one:
+#   SBC_CLUSTER_DIR        directory of PostgreSQL, node data, logs and pids [<repo>/data/cluster]
+#   SBC_PG_PORT            PostgreSQL port [15432]
+#   SBC_SIP_BASE_PORT      SIP port of node 1 [5060]; SBC_SIP_PORT_STEP between nodes [100]
+#   SBC_HTTP_BASE_PORT     HTTP port of node 1 [8558]; node i: base+i-1
+#   SBC_CLUSTER_BASE_PORT  cluster port of node 1 (the seed) [7355]; node i: base+i-1
+#   SBC_NODE_JAR           node fat jar to run [node/target/sbc-node-*-all.jar, built if missing]
+#   SBC_NODE_CONFIG        config file passed as -Dconfig.file (start it with
+#                          include classpath("application.conf")) [none]
+#   SBC_JAVA_OPTS          JVM options of every node [-Xms256m -Xmx512m]
+# The same SBC_CLUSTER_DIR must be given to deploy/stop-cluster.sh.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 n=${1:-3}
-dir="$root/data/cluster"
+dir=${SBC_CLUSTER_DIR:-$root/data/cluster}
 pg_port=${SBC_PG_PORT:-15432}
+sip_base=${SBC_SIP_BASE_PORT:-5060}
+sip_step=${SBC_SIP_PORT_STEP:-100}
+http_base=${SBC_HTTP_BASE_PORT:-8558}
+cluster_base=${SBC_CLUSTER_BASE_PORT:-7355}
+config_opt=()
+if [[ -n ${SBC_NODE_CONFIG:-} ]]; then
+  [[ -f $SBC_NODE_CONFIG ]] || { echo "SBC_NODE_CONFIG=$SBC_NODE_CONFIG does not exist" >&2; exit 1; }
+  config_opt=("-Dconfig.file=$SBC_NODE_CONFIG")
+fi
 mkdir -p "$dir"
 if [[ -s "$dir/pids" ]]; then
   echo "a cluster seems to run already ($dir/pids); stop it with deploy/stop-cluster.sh" >&2
@@ -39,7 +60,11 @@ PGPASSWORD=sbc psql -h 127.0.0.1 -p "$pg_port" -U sbc -d postgres -tAc \
   "SELECT 1 FROM pg_database WHERE datname = 'sbc'" | grep -q 1 \
   || PGPASSWORD=sbc psql -h 127.0.0.1 -p "$pg_port" -U sbc -d postgres -qc "CREATE DATABASE sbc"
 
-jar=$(ls "$root"/node/target/sbc-node-*-all.jar 2>/dev/null | head -n 1 || true)
+jar=${SBC_NODE_JAR:-$(ls "$root"/node/target/sbc-node-*-all.jar 2>/dev/null | head -n 1 || true)}
+if [[ -n ${SBC_NODE_JAR:-} && ! -f $SBC_NODE_JAR ]]; then
+  echo "SBC_NODE_JAR=$SBC_NODE_JAR does not exist" >&2
+  exit 1
+fi
 if [[ -z "$jar" ]]; then
   echo "building the node jar (first start only)..." >&2
   (cd "$root" && mvn -B -q -DskipTests -pl node -am package)
@@ -47,19 +72,19 @@ if [[ -z "$jar" ]]; then
 fi
 
 for i in $(seq 1 "$n"); do
-  sip=$((5060 + 100 * (i - 1))); http=$((8557 + i)); cluster=$((7354 + i))
+  sip=$((sip_base + sip_step * (i - 1))); http=$((http_base + i - 1)); cluster=$((cluster_base + i - 1))
   mkdir -p "$dir/node-$i"
-  SBC_SIP_PORT=$sip SBC_HTTP_PORT=$http SBC_CLUSTER_PORT=$cluster SBC_SEED_NODES=127.0.0.1:7355 \
+  SBC_SIP_PORT=$sip SBC_HTTP_PORT=$http SBC_CLUSTER_PORT=$cluster SBC_SEED_NODES=127.0.0.1:$cluster_base \
   SBC_JOURNAL=postgres SBC_JDBC_URL="jdbc:postgresql://127.0.0.1:$pg_port/sbc" SBC_JDBC_USER=sbc SBC_JDBC_PASSWORD=sbc \
   SBC_DATA_DIR="$dir/node-$i" \
     nohup java ${SBC_JAVA_OPTS:--Xms256m -Xmx512m} \
       --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
-      -jar "$jar" >"$dir/node-$i.log" 2>&1 &
+      ${config_opt[@]+"${config_opt[@]}"} -jar "$jar" >"$dir/node-$i.log" 2>&1 &
   echo "node-$i $!" >> "$dir/pids"
 done
 
 for i in $(seq 1 "$n"); do
-  http=$((8557 + i))
+  http=$((http_base + i - 1))
   for _ in $(seq 1 240); do
     curl -fs "http://127.0.0.1:$http/ready" >/dev/null 2>&1 && break
     sleep 0.5
@@ -68,6 +93,6 @@ for i in $(seq 1 "$n"); do
     echo "node-$i not ready; see $dir/node-$i.log" >&2
     exit 1
   fi
-  echo "node-$i ready: SIP 127.0.0.1:$((5060 + 100 * (i - 1))), HTTP 127.0.0.1:$http, cluster 127.0.0.1:$((7354 + i))"
+  echo "node-$i ready: SIP 127.0.0.1:$((sip_base + sip_step * (i - 1))), HTTP 127.0.0.1:$http, cluster 127.0.0.1:$((cluster_base + i - 1))"
 done
 echo "journal: PostgreSQL on 127.0.0.1:$pg_port (database sbc, user sbc); PIDs in $dir/pids"

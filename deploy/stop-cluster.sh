@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Stops what deploy/start-cluster.sh started, by PID: the nodes first (SIGTERM: they leave the
 # cluster), then PostgreSQL (fast shutdown). The data stays in data/cluster/ for the next start.
+# SBC_CLUSTER_DIR: the directory given to deploy/start-cluster.sh [<repo>/data/cluster].
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-pids="$root/data/cluster/pids"
+pids="${SBC_CLUSTER_DIR:-$root/data/cluster}/pids"
 [[ -f "$pids" ]] || { echo "no cluster started ($pids missing)"; exit 0; }
 while read -r name pid; do
   [[ $name == pg ]] && continue

@@ -4,7 +4,7 @@
 # Usage:
 #   loadtests/bench.sh [--rate CPS] [--duration SECONDS | --calls N]
 #                      [--transport udp|tcp] [--hold-ms MS] [--report FILE]
-#                      [--tcp-mode t1|tn] [--keep] [--no-sbc]
+#                      [--tcp-mode t1|tn] [--journal h2|postgres] [--keep] [--no-sbc]
 #
 #   --rate CPS          offered call rate (default 100)
 #   --duration SECONDS  calls = rate x duration (default 10 s)
@@ -17,6 +17,13 @@
 #   --warmup SECONDS    before measuring, run calls at min(rate, 200) cps for this long
 #                       so the JIT has compiled the hot paths (default 30; 0 = none).
 #                       Warm-up calls are reported on their own line, not in the row.
+#   --journal h2|postgres  the node's journal: h2 (embedded file, default) or postgres (a
+#                       private PostgreSQL server started here on a free loopback port, Debian
+#                       package 'postgresql', default durable settings; PG_SERVER_OPTS adds
+#                       server options). The summary and the row give the journal events written
+#                       per second of the measured run: postgres = rows added to event_journal
+#                       (counted with psql), h2 = sbc_calls_established + sbc_calls_ended
+#                       increments (one CallEstablished and one CallEnded event per call).
 #   --keep              keep the temp dir (SIPp logs, node log) for inspection
 #   --no-sbc            baseline: no node at all, the UAC calls the UAS directly.
 #                       Measures SIPp itself on this machine (node columns n/a).
@@ -29,7 +36,7 @@
 # report. Exit status: 0 if every call succeeded, 1 if any call failed (or the
 # UAC did not finish), 2 on setup errors.
 #
-# Every process started here (node, SIPp UAS, SIPp UAC) is recorded by PID and
+# Every process started here (node, SIPp UAS, SIPp UAC, PostgreSQL) is recorded by PID and
 # stopped in the EXIT trap; the temp dir is removed there too.
 set -euo pipefail
 
@@ -49,8 +56,9 @@ REPORT="$SCRIPT_DIR/reports/bench.md"
 NO_SBC=0
 KEEP=0
 WARMUP=30
+JOURNAL=h2
 
-usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 need_arg() { [[ $# -ge 2 && -n $2 ]] || die "option $1 needs a value"; }
 while [[ $# -gt 0 ]]; do
@@ -65,6 +73,7 @@ while [[ $# -gt 0 ]]; do
     --no-sbc) NO_SBC=1; shift ;;
     --keep) KEEP=1; shift ;;
     --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
+    --journal) need_arg "$@"; JOURNAL=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
@@ -80,6 +89,8 @@ case $TRANSPORT in
   tcp) case $TCP_MODE in t1 | tn) SIPP_T=$TCP_MODE ;; *) die "--tcp-mode must be t1 or tn" ;; esac ;;
   *) die "--transport must be udp or tcp" ;;
 esac
+case $JOURNAL in h2 | postgres) ;; *) die "--journal must be h2 or postgres" ;; esac
+((NO_SBC)) && JOURNAL=n/a
 CALLS=${CALLS:-$((RATE * DURATION))}
 command -v sipp >/dev/null || die "sipp not found (Debian/Ubuntu: apt-get install sip-tester)"
 
@@ -96,6 +107,7 @@ cleanup() {
   stop_pid "$UAC_PID" "SIPp UAC"
   stop_pid "$UAS_PID" "SIPp UAS"
   stop_node
+  pg_stop
   if [[ -n $WORK && -d $WORK ]]; then
     if ((KEEP)); then log "kept work dir $WORK"; else rm -rf -- "$WORK"; fi
   fi
@@ -146,6 +158,7 @@ start_node() {
     SBC_HTTP_PORT="$http_port" \
     SBC_DATA_DIR="$WORK/node-data" \
     SBC_CLUSTER_PORT="$cluster_port" \
+    "${JOURNAL_ENV[@]}" \
     java -Xms1g -Xmx1g ${SBC_JAVA_OPTS:-} -jar "$NODE_JAR" >"$WORK/node.log" 2>&1 &
   NODE_PID=$!
 }
@@ -171,6 +184,29 @@ stop_node() {
   NODE_PID=""
 }
 
+# node_counter NAME : a counter of the node's /metrics (Prometheus name with _total), "" if missing
+node_counter() {
+  { curl -fs --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null || true; } |
+    awk -v n="$1" '$1 == n { printf "%d\n", $2 }'
+}
+
+# journal_events : events written to the journal so far. postgres: rows of event_journal plus
+# rows the node's janitor deleted; h2: calls established + calls ended (metrics).
+journal_events() {
+  local rows deleted est ended
+  if [[ $JOURNAL == postgres ]]; then
+    rows=$(pg_sql sbc "SELECT count(*) FROM event_journal" 2>/dev/null || true)
+    deleted=$(node_counter sbc_journal_rows_deleted_total)
+    [[ $rows =~ ^[0-9]+$ ]] || { echo ""; return; }
+    echo $((rows + ${deleted:-0}))
+  else
+    est=$(node_counter sbc_calls_established_total)
+    ended=$(node_counter sbc_calls_ended_total)
+    [[ -n $est && -n $ended ]] || { echo ""; return; }
+    echo $((est + ended))
+  fi
+}
+
 # node_metrics_sample : "ticks wallclock" of the node process
 node_cpu_sample() { echo "$(proc_cpu_ticks "$NODE_PID") $(now_s)"; }
 
@@ -187,6 +223,16 @@ else
   pick_free_port CLUSTER_PORT 1
   TARGET_PORT=$SBC_SIP_PORT
 fi
+JOURNAL_ENV=(SBC_JOURNAL=h2)
+if [[ $JOURNAL == postgres ]]; then
+  pick_free_port PG_LISTEN_PORT 1
+  chmod 755 "$WORK"   # the server runs as user postgres and must reach its dir inside
+  pg_start "$WORK/pg" "$PG_LISTEN_PORT"
+  JOURNAL_ENV=(SBC_JOURNAL=postgres "SBC_JDBC_URL=jdbc:postgresql://127.0.0.1:$PG_LISTEN_PORT/sbc"
+    SBC_JDBC_USER=sbc SBC_JDBC_PASSWORD=sbc)
+fi
+JOURNAL_LABEL=$JOURNAL
+if [[ $JOURNAL == postgres && -n ${PG_SERVER_OPTS:-} ]]; then JOURNAL_LABEL+=" ($PG_SERVER_OPTS)"; fi
 
 # SIPp limits. -l: max concurrent calls (rate x (hold + 10 s) + margin; SIPp
 # cannot derive a default from a variable pause). -max_socket must stay below
@@ -250,7 +296,11 @@ if ((WARMUP > 0 && !NO_SBC)); then
 fi
 
 log "starting SIPp UAC -> 127.0.0.1:$TARGET_PORT: $CALLS calls at $RATE cps, hold $HOLD_MS ms, $SIPP_T"
-if ((!NO_SBC)); then CPU0=$(node_cpu_sample); fi
+if ((!NO_SBC)); then
+  CPU0=$(node_cpu_sample)
+  PGCPU0=$(pg_cpu_ticks)
+  EV0=$(journal_events)
+fi
 (cd "$WORK" && exec sipp "127.0.0.1:$TARGET_PORT" -sf "$SCENARIOS/uac.xml" -i 127.0.0.1 -p "$UAC_PORT" \
   -t "$SIPP_T" -mp "$UAC_MEDIA" -r "$RATE" -m "$CALLS" -l "$CALL_LIMIT" \
   -set hold_ms "$HOLD_MS" -max_socket "$MAX_SOCKET" -nostdin \
@@ -282,6 +332,7 @@ HEAP_MB=n/a
 RSS_MB=n/a
 if ((!NO_SBC)); then
   CPU1=$(node_cpu_sample)
+  PGCPU1=$(pg_cpu_ticks)
   CLK_TCK=$(getconf CLK_TCK)
   NODE_CPU=$(awk -v a="$CPU0" -v b="$CPU1" -v hz="$CLK_TCK" 'BEGIN {
       split(a, x, " "); split(b, y, " "); dt = y[2] - x[2]
@@ -295,6 +346,27 @@ fi
 sleep 0.5
 stop_pid "$UAS_PID" "SIPp UAS"
 UAS_PID=""
+
+# Journal events of the measured run: once the count is stable for 1 s (bounded: 10 s), the
+# last CallEnded events being written after the BYEs.
+EVENTS=n/a
+if ((!NO_SBC)); then
+  EV1=$(journal_events)
+  for ((i = 0; i < 10; i++)); do
+    sleep 1
+    ev=$(journal_events)
+    [[ $ev == "$EV1" ]] && break
+    EV1=$ev
+  done
+  if [[ $EV0 =~ ^[0-9]+$ && $EV1 =~ ^[0-9]+$ ]]; then EVENTS=$((EV1 - EV0)); fi
+fi
+PG_CPU=n/a
+if [[ $JOURNAL == postgres ]]; then
+  PG_CPU=$(awk -v a="$PGCPU0" -v b="$PGCPU1" -v c0="$CPU0" -v c1="$CPU1" -v hz="$CLK_TCK" 'BEGIN {
+      split(c0, x, " "); split(c1, y, " "); dt = y[2] - x[2]
+      if (dt <= 0) { print "n/a"; exit }
+      printf "%.1f\n", ((b - a) / hz) / dt * 100 }')
+fi
 
 # ---------------------------------------------------------------- SIPp results
 STAT="$WORK/uac_stat.csv"
@@ -312,6 +384,21 @@ ELAPSED=$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.3f\n", b - a }')
 CPS=$(awk -v s="$SUCC" -v e="$ELAPSED" 'BEGIN { if (e > 0) printf "%.1f\n", s / e; else print "n/a" }')
 CPS_NET=$(awk -v s="$SUCC" -v e="$ELAPSED" -v h="$HOLD_MS" 'BEGIN {
   e -= h / 1000; if (e > 0) printf "%.1f\n", s / e; else print "n/a" }')
+# The elapsed time above ends with SIPp, i.e. after the last failed call gave up (up to 32 s of
+# retransmissions later). "to last ok" ends at the statistics dump (1 s resolution) that counted
+# the last successful call: the measured duration of the calls/s and journal events/s that
+# describe throughput.
+ELAPSED_OK=$(awk -F';' -v succ="$SUCC" -v t0="$T_START" '
+  NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "SuccessfulCall(C)") c = i; if ($i == "CurrentTime") ct = i }; next }
+  c && ct && $c + 0 >= succ + 0 { n = split($ct, t, "\t"); printf "%.3f\n", t[n] - t0; found = 1; exit }
+  END { if (!found) print "n/a" }' "$STAT")
+CPS_OK=$(awk -v s="$SUCC" -v e="$ELAPSED_OK" 'BEGIN { if (e > 0) printf "%.1f\n", s / e; else print "n/a" }')
+EV_RATE=$(awk -v n="$EVENTS" -v e="$ELAPSED_OK" 'BEGIN { if (n ~ /^[0-9]+$/ && e > 0) printf "%.1f\n", n / e; else print "n/a" }')
+case $JOURNAL in
+  postgres) EV_HOW="rows added to event_journal" ;;
+  h2) EV_HOW="calls established + ended (metrics)" ;;
+  *) EV_HOW="no node" ;;
+esac
 
 # (a glob, not `find | head`: with pipefail a SIGPIPE from find would abort the script)
 shopt -s nullglob
@@ -338,12 +425,13 @@ TS=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cat <<EOF
 
 == SBC benchmark ($MODE, $TRANSPORT/$SIPP_T, offered $RATE cps, $CALLS calls, hold $HOLD_MS ms)
-achieved cps       : $CPS (successful / elapsed ${ELAPSED}s; net of hold: $CPS_NET)
+achieved cps       : $CPS (successful / elapsed ${ELAPSED}s; net of hold: $CPS_NET; to the last successful call: $CPS_OK in ${ELAPSED_OK}s)
 calls              : total $TOTAL, successful $SUCC, failed $FAILED (UAS saw $UAS_CALLS)
 retransmissions    : $RETRANS
 INVITE->1st resp   : p50 $P50 ms, p99 $P99 ms
 INVITE->200 OK     : p50 $SETUP_P50 ms, p99 $SETUP_P99 ms
-node CPU (1 core)  : $NODE_CPU %
+journal            : $JOURNAL_LABEL, $EVENTS events ($EV_HOW) = $EV_RATE events/s (over ${ELAPSED_OK}s)
+node CPU (1 core)  : $NODE_CPU %$([[ $JOURNAL == postgres ]] && echo " (PostgreSQL: $PG_CPU %)")
 node heap used     : $HEAP_MB MB
 node RSS           : $RSS_MB MB
 SIPp UAC exit code : $UAC_RC
@@ -359,14 +447,29 @@ if [[ ! -s $REPORT ]]; then
 Appended by `loadtests/bench.sh`. Latencies in ms (SIPp RTD resolution = kernel tick, 1-4 ms);
 "1st resp" = INVITE -> first response (usually 100 Trying), "setup" = INVITE -> 200 OK.
 CPU = node process CPU time / wall time during the UAC run, in % of one core.
-
-| timestamp (UTC) | mode | transport | rate | calls | hold ms | cps | cps net | total | ok | failed | retrans | 1st resp p50 | 1st resp p99 | setup p50 | setup p99 | node CPU % | heap MB | RSS MB |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 EOF
 fi
-printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-  "$TS" "$MODE" "$TRANSPORT/$SIPP_T" "$RATE" "$CALLS" "$HOLD_MS" "$CPS" "$CPS_NET" "$TOTAL" "$SUCC" \
-  "$FAILED" "$RETRANS" "$P50" "$P99" "$SETUP_P50" "$SETUP_P99" "$NODE_CPU" "$HEAP_MB" "$RSS_MB" >>"$REPORT"
+# The journal columns came later: a report with only the older table gets the new header once.
+HEADER='| timestamp (UTC) | mode | journal | transport | rate | calls | hold ms | cps | cps net | total | ok | failed | retrans | 1st resp p50 | 1st resp p99 | setup p50 | setup p99 | node CPU % | PG CPU % | heap MB | RSS MB | s to last ok | cps to last ok | journal events | events/s |'
+if ! grep -qF -- "$HEADER" "$REPORT"; then
+  cat >>"$REPORT" <<EOF
+
+With the journal columns (\`--journal\`): "journal events" = events written during the measured run
+(postgres: rows added to \`event_journal\`, counted with psql; h2: \`sbc_calls_established\` +
+\`sbc_calls_ended\` increments, one CallEstablished and one CallEnded event per call); "s to last ok" =
+SIPp start to the statistics dump that counted the last successful call (the "cps" elapsed time also
+holds the up to 32 s the last failed calls take to give up); "cps to last ok" and "events/s" are per
+that time; "PG CPU %" = the PostgreSQL server processes (default durable settings: fsync and
+synchronous_commit on, unless PG_SERVER_OPTS said otherwise).
+
+$HEADER
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+EOF
+fi
+printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+  "$TS" "$MODE" "$JOURNAL_LABEL" "$TRANSPORT/$SIPP_T" "$RATE" "$CALLS" "$HOLD_MS" "$CPS" "$CPS_NET" "$TOTAL" "$SUCC" \
+  "$FAILED" "$RETRANS" "$P50" "$P99" "$SETUP_P50" "$SETUP_P99" "$NODE_CPU" "$PG_CPU" "$HEAP_MB" "$RSS_MB" \
+  "$ELAPSED_OK" "$CPS_OK" "$EVENTS" "$EV_RATE" >>"$REPORT"
 log "report row appended to $REPORT"
 
 if [[ $FAILED != 0 || $UAC_RC != 0 || $SUCC != "$CALLS" ]]; then

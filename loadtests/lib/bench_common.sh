@@ -138,3 +138,77 @@ stop_pid() {
   log "$name (pid $pid) did not stop, sending KILL"
   kill -KILL "$pid" 2>/dev/null || true
 }
+
+# ---------------------------------------------------------------- private PostgreSQL
+# A throw-away PostgreSQL server from the Debian package 'postgresql': initdb into DIR, started
+# with pg_ctl on 127.0.0.1:PORT only (Unix socket in DIR), user/password sbc/sbc, database sbc.
+# As root it runs as the package's postgres user (PostgreSQL refuses root); DIR's parents must be
+# searchable by that user. PG_PID (the postmaster) and PG_DIR are set for pg_stop, which the
+# caller's EXIT trap must run. PG_SERVER_OPTS adds server options (e.g. "-c fsync=off").
+PG_PID=""
+PG_DIR=""
+PG_PORT=""
+
+# pg_bin : directory of the newest installed PostgreSQL server binaries, empty if none
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true; }
+
+# pg_start DIR PORT
+pg_start() {
+  local dir=$1 port=$2 bin as=()
+  bin=$(pg_bin)
+  [[ -n $bin && -x $bin/initdb ]] || die "PostgreSQL server not installed (apt-get install postgresql)"
+  command -v psql >/dev/null || die "psql not found (apt-get install postgresql-client)"
+  PG_DIR=$dir
+  PG_PORT=$port
+  mkdir -p "$dir"
+  echo sbc >"$dir/pw"
+  if [[ $(id -u) -eq 0 ]]; then
+    as=(runuser -u postgres --)
+    chown -R postgres:postgres "$dir"
+  fi
+  timeout 120 ${as[@]+"${as[@]}"} "$bin/initdb" -D "$dir/data" -U sbc --pwfile="$dir/pw" -A scram-sha-256 \
+    -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 || { tail -n 20 "$dir/initdb.log" >&2; die "initdb failed"; }
+  if ! timeout 90 ${as[@]+"${as[@]}"} "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $dir ${PG_SERVER_OPTS:-}" start >"$dir/pg_ctl.log" 2>&1; then
+    PG_PID=$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)
+    tail -n 20 "$dir/server.log" >&2 || true
+    die "PostgreSQL did not start on port $port"
+  fi
+  PG_PID=$(head -n 1 "$dir/data/postmaster.pid")
+  pg_sql postgres "CREATE DATABASE sbc" >/dev/null || die "CREATE DATABASE sbc failed"
+  log "PostgreSQL $(basename "$(dirname "$bin")") on 127.0.0.1:$port (pid $PG_PID, data $dir/data)"
+}
+
+# pg_sql DB SQL : one statement through psql (bounded), unaligned tuples-only output
+pg_sql() {
+  PGPASSWORD=sbc PGCONNECT_TIMEOUT=5 timeout 30 psql -h 127.0.0.1 -p "$PG_PORT" -U sbc -d "$1" -qtAX -c "$2"
+}
+
+# pg_stop : fast shutdown (SIGINT) of the postmaster started by pg_start, bounded (30 s), then
+# immediate shutdown (SIGQUIT).
+pg_stop() {
+  local i
+  [[ -n $PG_PID ]] || return 0
+  kill -0 "$PG_PID" 2>/dev/null || { PG_PID=""; return 0; }
+  log "stopping PostgreSQL (pid $PG_PID)"
+  kill -INT "$PG_PID" 2>/dev/null || true
+  for ((i = 0; i < 300; i++)); do
+    kill -0 "$PG_PID" 2>/dev/null || { PG_PID=""; return 0; }
+    sleep 0.1
+  done
+  log "PostgreSQL (pid $PG_PID) did not stop, sending QUIT"
+  kill -QUIT "$PG_PID" 2>/dev/null || true
+  PG_PID=""
+}
+
+# pg_cpu_ticks : utime+stime (clock ticks) of the postmaster and its current children (the
+# backends of the node's connection pool, writer processes), 0 without a server.
+pg_cpu_ticks() {
+  local pid sum=0 t
+  [[ -n $PG_PID ]] || { echo 0; return; }
+  for pid in "$PG_PID" $(ps -o pid= --ppid "$PG_PID" 2>/dev/null || true); do
+    t=$(proc_cpu_ticks "$pid")
+    sum=$((sum + t))
+  done
+  echo "$sum"
+}
