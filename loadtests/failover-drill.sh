@@ -551,7 +551,7 @@ PROBE_OK=$(wc -l <"$WORK/probes-ok.txt")
 PROBE_STATS=$(awk -v k="$KILL_MS" '
     FNR == NR { moved[$1] = 1; next }
     { t = $3 * 1000 + $4 / 1000; id = $2; seen[id] = 1
-      if (t >= k && (!(id in first) || t < first[id])) first[id] = t - k }
+      if (t >= k && (!(id in first) || t - k < first[id])) first[id] = t - k }
     function pct(a, n, p,   i) { i = int((n - 1) * p + 0.5) + 1; return a[i] }
     function show(name, arr, n, total,   i, j, v) {
       for (i = 2; i <= n; i++) { v = arr[i]; for (j = i - 1; j >= 1 && arr[j] > v; j--) arr[j + 1] = arr[j]; arr[j + 1] = v }

@@ -4,6 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sbc.node.JournalSchema;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,6 +62,37 @@ class PostgresJournalIT {
       }
       assertEquals(2L * calls, rows, why);
       assertEquals(calls, pg.count("SELECT count(DISTINCT persistence_id) FROM event_journal"));
+    }
+  }
+
+  /**
+   * The nodes of a cluster start at the same time (a launcher, Kubernetes): each finds the tables
+   * missing and creates them. PostgreSQL's IF NOT EXISTS does not make concurrent DDL safe (two
+   * sessions can both pass the check and one fails on the catalog's unique index), so the node
+   * serializes schema creation; none may fail.
+   */
+  @Test
+  void nodesCreatingTheSchemaAtTheSameTimeAllSucceed() throws Exception {
+    int nodes = 6;
+    for (int round = 0; round < 3; round++) {
+      String url = pg.createDatabase("schema_race_" + round);
+      CyclicBarrier start = new CyclicBarrier(nodes);
+      ExecutorService pool = Executors.newFixedThreadPool(nodes);
+      try {
+        List<Future<?>> runs = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+          runs.add(pool.submit(() -> {
+            start.await(10, TimeUnit.SECONDS);
+            JournalSchema.ensure("postgres", url, PostgresServer.USER, PostgresServer.PASSWORD);
+            return null;
+          }));
+        }
+        for (Future<?> run : runs) {
+          run.get(60, TimeUnit.SECONDS); // throws if that node's schema creation failed
+        }
+      } finally {
+        pool.shutdownNow();
+      }
     }
   }
 

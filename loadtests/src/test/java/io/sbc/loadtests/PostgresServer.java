@@ -119,10 +119,16 @@ final class PostgresServer implements AutoCloseable {
   }
 
   private void createDatabase() throws SQLException {
+    createDatabase("sbc");
+  }
+
+  /** A new empty database on this server; returns its JDBC URL. */
+  String createDatabase(String name) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", USER, PASSWORD);
         Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE sbc");
+      st.execute("CREATE DATABASE " + name);
     }
+    return "jdbc:postgresql://127.0.0.1:" + port + "/" + name;
   }
 
   /** Starts the stopped server again on the same port and data (a database outage ends). */

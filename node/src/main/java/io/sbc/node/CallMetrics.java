@@ -18,6 +18,7 @@ public final class CallMetrics {
   final Counter refreshesSent;
   final Counter glare;
   final Counter journalRetries;
+  final Counter requestsReissued;
   private final MeterRegistry registry;
 
   public CallMetrics(MeterRegistry registry) {
@@ -35,6 +36,7 @@ public final class CallMetrics {
     refreshesSent = registry.counter("sbc_session_refreshes_sent");
     glare = registry.counter("sbc_glare_rejected");
     journalRetries = registry.counter("sbc_journal_write_retries");
+    requestsReissued = registry.counter("sbc_requests_reissued");
   }
 
   /** One midcall-signaling decision: the policy applied and what was done with the request. */

@@ -60,16 +60,65 @@ abstract class CallTransactions {
   /** Whether the call is established: in-dialog transactions are then forgotten after use. */
   abstract boolean confirmed();
 
-  void retransmitRequest(Client ct) {
+  /**
+   * Timer A/E of a client transaction: retransmits over UDP. First, for an in-dialog request,
+   * checks the gateway it went out on: once that node is gone, the request is sent again as a new
+   * transaction from a live gateway (see {@link #reissue}); a reliable flow is only watched for
+   * that, never retransmitted.
+   */
+  void retransmitRequest(Client ct) throws Exception {
     if (ct == null || (ct.provisional && ct.method.equals("INVITE"))) {
       return;
     }
-    services.metrics().retransmissions.increment();
-    send(ct.flow, ct.bytes, ct.key);
+    if (reissuable(ct) && !services.gateways().usable(ct.flow)) {
+      reissue(ct);
+      return;
+    }
+    boolean reliable = ct.flow.transport().reliable();
+    if (!reliable) {
+      services.metrics().retransmissions.increment();
+      send(ct.flow, ct.bytes, ct.key);
+    }
     Duration next = ct.interval.multipliedBy(2);
     Duration t2 = services.settings().timers().t2();
-    ct.interval = ct.method.equals("INVITE") || next.compareTo(t2) < 0 ? next : t2;
+    ct.interval = ct.method.equals("INVITE") && !reliable || next.compareTo(t2) < 0 ? next : t2;
     timers.startSingleTimer("retx:" + ct.key, new TimerFired("retx:" + ct.key), ct.interval);
+  }
+
+  /**
+   * In-dialog requests of an established call (not ACK, not CANCEL): they can be sent again as a
+   * new transaction on the dialog. Not an initial INVITE: a second one with another branch
+   * would be a merged request to the callee (RFC 3261 §8.2.2.2); a call still being set up when
+   * its gateway dies may fail, as the design allows.
+   */
+  private boolean reissuable(Client ct) {
+    return confirmed() && !ct.initialInvite && ct.request.getToTag() != null
+        && !ct.method.equals("ACK") && !ct.method.equals("CANCEL");
+  }
+
+  /**
+   * The gateway that sent this request belongs to a node that died (or is cut off) before the
+   * answer came: the peer answers where the Via points, the dead node, so retransmitting the same
+   * bytes from elsewhere is useless. The request goes again, as a new transaction (new branch,
+   * the leg's next CSeq) with the re-homed gateway's address in Via and Contact; the relayed
+   * server transaction, or the SBC's own refresh, continues with it.
+   */
+  private void reissue(Client ct) throws Exception {
+    cancelClientTimers(ct);
+    clients.remove(ct.key);
+    Leg leg = sendable(ct.side).withNextLocalCseq();
+    setLeg(leg);
+    String branch = SipBuilder.newBranch();
+    Client next = sendRequest(leg, build.reissued(ct.request, leg, leg.localCseq(), branch), branch, ct.peer, false);
+    next.own = ct.own;
+    next.retries = ct.retries;
+    if (ct.peer != null && ct.key.equals(ct.peer.relayedTo)) {
+      ct.peer.relayedTo = next.key;
+    }
+    services.metrics().requestsReissued.increment();
+    log.info("call {}: {} on leg {} went out through a gateway that is gone; sent again from {} (CSeq {})",
+        entityId, ct.method, ct.side, leg.flow().localAddress().isEmpty() ? "this node" : leg.flow().localAddress(),
+        leg.localCseq());
   }
 
   void retransmitResponse(Server st) {
@@ -89,7 +138,8 @@ abstract class CallTransactions {
     Client ct = new Client(branch, req, bytes, leg.flow(), leg.side(), peer, initial);
     clients.put(ct.key, ct);
     send(leg.flow(), bytes, ct.key);
-    if (!leg.flow().transport().reliable()) {
+    // UDP: timer A/E; TCP: the same timer only watches the gateway of an in-dialog request
+    if (!leg.flow().transport().reliable() || reissuable(ct)) {
       ct.interval = services.settings().timers().t1();
       timers.startSingleTimer("retx:" + ct.key, new TimerFired("retx:" + ct.key), ct.interval);
     }

@@ -15,11 +15,15 @@ import java.util.regex.Pattern;
  * Creates the pekko-persistence-jdbc tables when they are missing. The plugin never does, and its
  * own helper swallows errors; here a failure stops the node with the database's message. The DDL
  * scripts ship in the plugin jar; their index statements are made idempotent and run outside a
- * transaction (PostgreSQL's CREATE INDEX CONCURRENTLY cannot run inside one).
+ * transaction (PostgreSQL's CREATE INDEX CONCURRENTLY cannot run inside one). On PostgreSQL,
+ * nodes starting together take turns under an advisory lock.
  */
 public final class JournalSchema {
   private static final Pattern CREATE_INDEX =
       Pattern.compile("(?i)CREATE\\s+(UNIQUE\\s+)?INDEX\\s+(CONCURRENTLY\\s+)?(?!IF\\s+NOT\\s+EXISTS)");
+
+  /** Advisory lock key that serializes schema creation across nodes ("sbc-jrnl" in ASCII). */
+  private static final long SCHEMA_LOCK = 0x7362632d6a726e6cL;
 
   private JournalSchema() {}
 
@@ -31,6 +35,12 @@ public final class JournalSchema {
     try (Connection connection = DriverManager.getConnection(url, user, password)) {
       connection.setAutoCommit(true);
       try (Statement st = connection.createStatement()) {
+        if (dialect.equals("postgres")) {
+          // Nodes of a cluster start together, and IF NOT EXISTS does not make concurrent DDL
+          // safe in PostgreSQL (both pass the check, one fails on a catalog index): one node at a
+          // time. A session lock, released when this connection closes.
+          st.execute("SELECT pg_advisory_lock(" + SCHEMA_LOCK + ")");
+        }
         for (String sql : statements) {
           st.execute(sql);
         }

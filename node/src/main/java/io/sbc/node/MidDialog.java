@@ -156,6 +156,16 @@ final class MidDialog {
     return false;
   }
 
+  /** A refresh the SBC sent on its own on this leg awaits its final response. */
+  private boolean ownRefreshPending(Side side) {
+    for (Client ct : call.clients.values()) {
+      if (ct.side == side && ct.own == Transactions.Own.REFRESH) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** An offer from this leg's peer awaits the SBC's final answer ({@code invitesOnly}: re-INVITEs). */
   private boolean serverPending(Side side, Server except, boolean invitesOnly) {
     for (Server st : call.servers.values()) {
@@ -379,6 +389,13 @@ final class MidDialog {
     long left = t.deadlineMillis() - System.currentTimeMillis();
     if (left > 0) {
       start("st-expire:" + side, left); // refreshed meanwhile
+      return;
+    }
+    if (t.sbcRefreshes() && ownRefreshPending(side)) {
+      // The SBC's own refresh is still in its transaction (late: retransmitted, or sent again
+      // after its gateway died). Its outcome decides: a 2xx refreshes the leg, a timeout, 408
+      // or 481 ends the call (RFC 4028 §10), within the transaction timeout.
+      start("st-expire:" + side, 1000);
       return;
     }
     call.services.metrics().sessionsExpired.increment();

@@ -130,15 +130,36 @@ public final class SipBuilder {
     FromHeader from = (FromHeader) headers.createHeader(FromHeader.NAME, leg.localAddress() + ";tag=" + leg.localTag());
     String to = leg.remoteAddress() + (leg.remoteTag().isEmpty() ? "" : ";tag=" + leg.remoteTag());
     ToHeader toHeader = (ToHeader) headers.createHeader(ToHeader.NAME, to);
-    String local = leg.flow().localAddress();
+    ViaHeader via = via(leg.flow().localAddress(), transport, branch);
+    MaxForwardsHeader mf = headers.createMaxForwardsHeader(maxForwards);
+    return (SIPRequest) messages.createRequest(target, method, callId, cseqHeader, from, toHeader, List.of(via), mf);
+  }
+
+  /** The SBC's Via at {@code local} (a gateway's advertised {@code host:port}; empty: this node's). */
+  private ViaHeader via(String local, Transport transport, String branch) throws ParseException, InvalidArgumentException {
     int colon = local.lastIndexOf(':');
     ViaHeader via = local.isEmpty() || colon < 0
         ? headers.createViaHeader(sip.advertisedHost(), sip.port(), transport.token(), branch)
         : headers.createViaHeader(unbracket(local.substring(0, colon)), Integer.parseInt(local.substring(colon + 1)),
             transport.token(), branch);
     via.setRPort();
-    MaxForwardsHeader mf = headers.createMaxForwardsHeader(maxForwards);
-    return (SIPRequest) messages.createRequest(target, method, callId, cseqHeader, from, toHeader, List.of(via), mf);
+    return via;
+  }
+
+  /**
+   * An in-dialog request the SBC sent, as a new transaction on {@code leg} (re-homed to another
+   * gateway): the same request with a new branch and CSeq, and the leg's gateway in Via and (if
+   * it has one) Contact, so that the peer answers a node that is alive.
+   */
+  public SIPRequest reissued(SIPRequest sent, Leg leg, long cseq, String branch)
+      throws ParseException, InvalidArgumentException {
+    SIPRequest again = (SIPRequest) sent.clone();
+    again.setHeader(via(leg.flow().localAddress(), leg.flow().transport(), branch));
+    again.getCSeq().setSeqNumber(cseq);
+    if (again.getHeader(ContactHeader.NAME) != null) {
+      again.setHeader(contact(leg.flow().transport(), leg.flow().localAddress()));
+    }
+    return again;
   }
 
   /**

@@ -50,13 +50,18 @@ final class CallHarness {
   private long bCseq = 100;
 
   CallHarness(ActorTestKit kit, Config config) {
+    this(kit, config, GatewayRouting.direct());
+  }
+
+  /** With {@code routing} deciding whether a flow's gateway is usable and where it re-homes. */
+  CallHarness(ActorTestKit kit, Config config, GatewayRouting routing) {
     this.kit = kit;
     this.gateway = kit.createTestProbe();
     this.shard = kit.createTestProbe();
     SbcSettings settings = SbcSettings.create(config);
     this.services = new CallServices(settings, new SipBuilder(settings.sip()), new CallIds("test"),
         gateway.ref(), new CallMetrics(new SimpleMeterRegistry()), new AdmissionControl(0, 5),
-        route -> policy.get(), GatewayRouting.direct());
+        route -> policy.get(), routing);
     int n = IDS.incrementAndGet();
     this.entityId = "harness-" + n;
     this.aCallId = "a-call-" + n + "@caller.example";
