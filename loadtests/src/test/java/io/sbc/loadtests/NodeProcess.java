@@ -25,6 +25,7 @@ final class NodeProcess implements AutoCloseable {
   final Path dir;
   final Path log;
   private final Process process;
+  private final ReapOnExit reaper;
 
   private NodeProcess(int sipPort, int httpPort, int clusterPort, Path dir, Path log, Process process) {
     this.sipPort = sipPort;
@@ -33,6 +34,7 @@ final class NodeProcess implements AutoCloseable {
     this.dir = dir;
     this.log = log;
     this.process = process;
+    this.reaper = ReapOnExit.kill("node", process.toHandle());
   }
 
   /**
@@ -175,6 +177,7 @@ final class NodeProcess implements AutoCloseable {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
     }
+    reaper.close();
   }
 
   private static String javaBin() {

@@ -28,6 +28,8 @@ final class PostgresServer implements AutoCloseable {
   final Path dir;
   private final Path bin;
   private long pid;
+  /** Stops the server if the test JVM exits while it runs. */
+  private ReapOnExit reaper;
 
   private PostgresServer(int port, Path dir, Path bin) {
     this.port = port;
@@ -116,6 +118,7 @@ final class PostgresServer implements AutoCloseable {
         "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir + " -c fsync=off -c max_connections=60",
         "start"), 90);
     pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+    ProcessHandle.of(pid).ifPresent(h -> reaper = ReapOnExit.terminate("postgres", h));
   }
 
   private void createDatabase() throws SQLException {
@@ -150,6 +153,10 @@ final class PostgresServer implements AutoCloseable {
         }
       });
       pid = 0;
+    }
+    if (reaper != null) {
+      reaper.close();
+      reaper = null;
     }
   }
 

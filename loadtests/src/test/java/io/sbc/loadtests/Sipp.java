@@ -16,12 +16,14 @@ final class Sipp implements AutoCloseable {
   final Path dir;
   final int port;
   private final Process process;
+  private final ReapOnExit reaper;
 
   private Sipp(String name, Path dir, int port, Process process) {
     this.name = name;
     this.dir = dir;
     this.port = port;
     this.process = process;
+    this.reaper = ReapOnExit.kill("sipp-" + name, process.toHandle());
   }
 
   /**
@@ -109,5 +111,6 @@ final class Sipp implements AutoCloseable {
         process.waitFor(5, TimeUnit.SECONDS);
       }
     }
+    reaper.close();
   }
 }
