@@ -83,7 +83,7 @@ done
 [[ $VICTIM =~ ^[123]$ ]] || die "--victim must be 1, 2 or 3"
 [[ $SESSION_EXPIRES =~ ^[0-9]+(s|m|min)?$ ]] || die "--session-expires: e.g. 30s or 1800s"
 for tool in sipp curl java psql awk; do command -v "$tool" >/dev/null || die "$tool not found"; done
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+PG_BIN=$(pg_bin)
 [[ -n $PG_BIN && -x $PG_BIN/initdb ]] || die "PostgreSQL server not installed (apt-get install postgresql)"
 
 # ---------------------------------------------------------------- layout

@@ -44,7 +44,7 @@ final class PostgresServer implements AutoCloseable {
     try {
       pg.init();
       pg.startServer();
-      pg.createDatabase();
+      pg.createDatabase("sbc");
     } catch (Exception e) {
       pg.close();
       throw e;
@@ -53,7 +53,11 @@ final class PostgresServer implements AutoCloseable {
   }
 
   String jdbcUrl() {
-    return "jdbc:postgresql://127.0.0.1:" + port + "/sbc";
+    return url("sbc");
+  }
+
+  private String url(String database) {
+    return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
   }
 
   private static Path findBin() throws IOException {
@@ -121,17 +125,13 @@ final class PostgresServer implements AutoCloseable {
     ProcessHandle.of(pid).ifPresent(h -> reaper = ReapOnExit.terminate("postgres", h));
   }
 
-  private void createDatabase() throws SQLException {
-    createDatabase("sbc");
-  }
-
   /** A new empty database on this server; returns its JDBC URL. */
   String createDatabase(String name) throws SQLException {
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", USER, PASSWORD);
+    try (Connection c = DriverManager.getConnection(url("postgres"), USER, PASSWORD);
         Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + name);
     }
-    return "jdbc:postgresql://127.0.0.1:" + port + "/" + name;
+    return url(name);
   }
 
   /** Starts the stopped server again on the same port and data (a database outage ends). */

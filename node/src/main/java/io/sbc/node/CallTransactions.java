@@ -106,19 +106,33 @@ abstract class CallTransactions {
   private void reissue(Client ct) throws Exception {
     cancelClientTimers(ct);
     clients.remove(ct.key);
-    Leg leg = sendable(ct.side).withNextLocalCseq();
-    setLeg(leg);
-    String branch = SipBuilder.newBranch();
-    Client next = sendRequest(leg, build.reissued(ct.request, leg, leg.localCseq(), branch), branch, ct.peer, false);
-    next.own = ct.own;
-    next.retries = ct.retries;
-    if (ct.peer != null && ct.key.equals(ct.peer.relayedTo)) {
-      ct.peer.relayedTo = next.key;
-    }
+    Client next = sendAgain(ct, sendable(ct.side), ct.retries, null);
     services.metrics().requestsReissued.increment();
     log.info("call {}: {} on leg {} went out through a gateway that is gone; sent again from {} (CSeq {})",
-        entityId, ct.method, ct.side, leg.flow().localAddress().isEmpty() ? "this node" : leg.flow().localAddress(),
-        leg.localCseq());
+        entityId, ct.method, ct.side, next.flow.localAddress().isEmpty() ? "this node" : next.flow.localAddress(),
+        next.request.getCSeq().getSeqNumber());
+  }
+
+  /**
+   * {@code ct}'s request once more as a new transaction on {@code leg}: new branch, the leg's next
+   * CSeq, the leg's gateway in Via and Contact, {@code adjust} (may be null) applied to the copy.
+   * The relayed server transaction and the SBC's own purpose carry over to it.
+   */
+  Client sendAgain(Client ct, Leg leg, int retries, Customizer<SIPRequest> adjust) throws Exception {
+    Leg next = leg.withNextLocalCseq();
+    setLeg(next);
+    String branch = SipBuilder.newBranch();
+    SIPRequest again = build.reissued(ct.request, next, next.localCseq(), branch);
+    if (adjust != null) {
+      adjust.accept(again);
+    }
+    Client sent = sendRequest(next, again, branch, ct.peer, ct.initialInvite);
+    sent.own = ct.own;
+    sent.retries = retries;
+    if (ct.peer != null) {
+      ct.peer.relayedTo = sent.key;
+    }
+    return sent;
   }
 
   void retransmitResponse(Server st) {

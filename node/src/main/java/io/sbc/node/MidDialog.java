@@ -297,20 +297,10 @@ final class MidDialog {
       return false;
     }
     call.log.info("call {}: leg {} wants a session interval of at least {} s; asking again", call.entityId, ct.side, minSe.get());
-    Leg leg = call.leg(ct.side).withNextLocalCseq();
-    call.setLeg(leg);
-    SIPRequest again = (SIPRequest) ct.request.clone();
-    String branch = SipBuilder.newBranch();
-    again.getTopmostVia().setBranch(branch);
-    again.getCSeq().setSeqNumber(leg.localCseq());
-    call.build.setHeader(again, "Session-Expires", Long.toString(minSe.get()));
-    call.build.setHeader(again, "Min-SE", Long.toString(minSe.get()));
-    Client next = call.sendRequest(leg, again, branch, ct.peer, ct.initialInvite);
-    next.own = ct.own;
-    next.retries = ct.retries + 1;
-    if (ct.peer != null) {
-      ct.peer.relayedTo = next.key;
-    }
+    call.sendAgain(ct, call.leg(ct.side), ct.retries + 1, again -> {
+      call.build.setHeader(again, "Session-Expires", Long.toString(minSe.get()));
+      call.build.setHeader(again, "Min-SE", Long.toString(minSe.get()));
+    });
     return true;
   }
 
