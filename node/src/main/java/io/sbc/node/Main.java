@@ -7,10 +7,23 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sbc.gateway.AdmissionControl;
-import io.sbc.gateway.GatewayActor;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.gateway.GatewayStats;
 import io.sbc.gateway.SipGateway;
+import io.sbc.node.call.CallEntity;
+import io.sbc.node.call.CallServices;
+import io.sbc.node.config.SbcSettings;
+import io.sbc.node.gateways.GatewayDirectory;
+import io.sbc.node.gateways.LiveGateways;
+import io.sbc.node.journal.CallWaker;
+import io.sbc.node.journal.JournalJanitor;
+import io.sbc.node.journal.JournalSchema;
+import io.sbc.node.metrics.CallMetrics;
+import io.sbc.node.metrics.NodeMetrics;
+import io.sbc.node.policy.MidcallPolicyResolver;
+import io.sbc.node.policy.PolicyStore;
+import io.sbc.node.routing.MidcallPolicies;
+import io.sbc.node.transaction.SipBuilder;
 import io.sbc.protocol.CallIds;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -23,7 +36,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -73,55 +85,66 @@ public final class Main {
     }
   }
 
+  /** Starts the node's parts in order; each {@code init} says what it brings up. */
   static void start(ActorSystem<Void> system, Config config, SbcSettings settings) throws InterruptedException {
+    joinClusterOfOneWithoutSeeds(system, config);
+    MeterRegistry registry = NodeMetrics.get(system).registry();
+    AdmissionControl admission = initAdmission(settings, registry);
+    CallIds callIds = new CallIds(settings.clusterSecret());
+    AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
+    SipGateway gateway = settings.gateway()
+        ? new SipGateway(settings.sip(), CallEntity.inboundSink(callIds, region::get), initGatewayStats(registry), admission)
+        : null;
+    ActorRef<GatewayCommand> gatewayRef = gateway == null ? null : GatewayDirectory.register(system, gateway);
+    MidcallPolicyResolver policies = initPolicies(system, settings);
+    LiveGateways gateways = LiveGateways.cluster(system, gatewayRef, settings.sip().hostPort(), GatewayDirectory.start(system));
+    CallServices services = new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef,
+        new CallMetrics(registry), admission, policies, gateways);
+    region.set(CallEntity.init(system, services));
+    if (gateway != null) {
+      initSipSockets(system, gateway, gatewayRef);
+    }
+    initJournalTasks(system, config, settings.journalCleanup(), registry, region.get());
+    PekkoManagement.get(system).start();
+    logStarted(config, settings);
+  }
+
+  /** A node without seed nodes is a cluster of one: it joins itself. */
+  private static void joinClusterOfOneWithoutSeeds(ActorSystem<Void> system, Config config) {
     Cluster cluster = Cluster.get(system);
     if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    MeterRegistry registry = NodeMetrics.get(system).registry();
-    GatewayStats stats = new GatewayStats();
-    bindGatewayStats(registry, stats);
+  }
+
+  /** Overload protection for new INVITEs, with its figures on /metrics. */
+  private static AdmissionControl initAdmission(SbcSettings settings, MeterRegistry registry) {
     AdmissionControl admission = new AdmissionControl(
         settings.admission().maxProcessingLag().toMillis(),
         (int) settings.admission().retryAfter().toSeconds());
     FunctionCounter.builder("sbc_calls_refused_overload", admission, AdmissionControl::rejected).register(registry);
     Gauge.builder("sbc_processing_lag_ms", admission, AdmissionControl::averageLagMillis).register(registry);
-    CallIds callIds = new CallIds(settings.clusterSecret());
-    AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
-    SipGateway gateway = null;
-    ActorRef<GatewayCommand> gatewayRef = null;
-    if (settings.gateway()) {
-      gateway = new SipGateway(
-          settings.sip(),
-          (message, flow, receivedAt) ->
-              region.get().tell(new ShardingEnvelope<>(
-                  callIds.entityIdOf(message.getCallId().getCallId()),
-                  new CallEntity.Inbound(message, flow, receivedAt))),
-          stats,
-          admission);
-      gatewayRef = system.systemActorOf(GatewayActor.create(gateway), "sip-gateway", Props.empty());
-      GatewayDirectory.register(system, gatewayRef);
-    }
-    PolicyStore policyStore = PolicyStore.start(system);
-    MidcallPolicies policies = new MidcallPolicies(
-        settings.routes(), settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
-    GatewayRouting routing =
-        GatewayRouting.cluster(system, gatewayRef, settings.sip().hostPort(), GatewayDirectory.start(system));
-    CallServices services =
-        new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef, new CallMetrics(registry), admission,
-            policies, routing);
-    region.set(CallEntity.init(system, services));
-    if (gateway != null) {
-      SipGateway sockets = gateway;
-      sockets.start(gatewayRef);
-      CoordinatedShutdown.get(system)
-          .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-sip-gateway", () -> {
-            sockets.close();
-            return CompletableFuture.completedFuture(Done.getInstance());
-          });
-    }
-    startJournalTasks(system, config, settings.journalCleanup(), registry, region.get());
-    PekkoManagement.get(system).start();
+    return admission;
+  }
+
+  /** The midcall policy in force per route: configuration, then the cluster-wide runtime store. */
+  private static MidcallPolicyResolver initPolicies(ActorSystem<Void> system, SbcSettings settings) {
+    PolicyStore store = PolicyStore.start(system);
+    return new MidcallPolicies(settings.routes(), settings.midcallPolicy(), store::forRoute, store::global);
+  }
+
+  /** Binds the SIP sockets (the gateway actor is already registered) and closes them on shutdown. */
+  private static void initSipSockets(ActorSystem<Void> system, SipGateway sockets, ActorRef<GatewayCommand> gatewayRef)
+      throws InterruptedException {
+    sockets.start(gatewayRef);
+    CoordinatedShutdown.get(system)
+        .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-sip-gateway", () -> {
+          sockets.close();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+  }
+
+  private static void logStarted(Config config, SbcSettings settings) {
     log.info("SBC node up ({}): SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}, midcall-signaling {} (config), "
             + "session timers {}",
         String.join(",", settings.roles()), settings.gateway() ? settings.sip().host() : "-",
@@ -141,7 +164,7 @@ public final class Main {
    * The background work on the journal database: the janitor deleting ended calls' events, and
    * the waker restarting established calls after a node loss or a restart.
    */
-  private static void startJournalTasks(ActorSystem<Void> system, Config config, SbcSettings.JournalCleanup cleanup,
+  private static void initJournalTasks(ActorSystem<Void> system, Config config, SbcSettings.JournalCleanup cleanup,
       MeterRegistry registry, ActorRef<ShardingEnvelope<CallEntity.Command>> region) {
     Config db = config.getConfig("pekko-persistence-jdbc.shared-databases.slick.db");
     String url = db.getString("url");
@@ -151,22 +174,15 @@ public final class Main {
     JournalJanitor janitor = new JournalJanitor(url, user, password, cleanup.keepEndedFor(), deleted::increment);
     janitor.start(cleanup.interval());
     io.micrometer.core.instrument.Counter woken = registry.counter("sbc_calls_woken");
-    CallWaker waker = CallWaker.start(system, region, url, user, password, Duration.ofSeconds(10),
-        removalMargin(config), woken::increment);
+    CallWaker waker = CallWaker.start(system, id -> region.tell(new ShardingEnvelope<>(id, new CallEntity.Wake())),
+        url, user, password, Duration.ofSeconds(10),
+        CallWaker.removalMargin(config), woken::increment);
     CoordinatedShutdown.get(system)
         .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-journal-tasks", () -> {
           janitor.close();
           waker.close();
           return CompletableFuture.completedFuture(Done.getInstance());
         });
-  }
-
-  /** How long shards of a removed node wait before moving: down-removal-margin, else stable-after. */
-  static Duration removalMargin(Config config) {
-    String margin = config.getString("pekko.cluster.down-removal-margin");
-    return margin.equals("off")
-        ? config.getDuration("pekko.cluster.split-brain-resolver.stable-after")
-        : config.getDuration("pekko.cluster.down-removal-margin");
   }
 
   /**
@@ -209,13 +225,16 @@ public final class Main {
     return out.resolve();
   }
 
-  private static void bindGatewayStats(MeterRegistry registry, GatewayStats stats) {
+  /** The gateway's counters, exported on /metrics. */
+  private static GatewayStats initGatewayStats(MeterRegistry registry) {
+    GatewayStats stats = new GatewayStats();
     counter(registry, "sbc_sip_messages_received", stats.received);
     counter(registry, "sbc_sip_messages_sent", stats.sent);
     counter(registry, "sbc_sip_bad_requests_answered", stats.badRequestsAnswered);
     counter(registry, "sbc_sip_messages_dropped", stats.dropped);
     counter(registry, "sbc_sip_send_failures", stats.sendFailures);
     counter(registry, "sbc_sip_keepalives", stats.keepAlives);
+    return stats;
   }
 
   private static void counter(MeterRegistry registry, String name, LongAdder adder) {

@@ -2,6 +2,7 @@ package io.sbc.protocol.sdp;
 
 import java.text.ParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,6 +25,30 @@ public final class CodecFilter {
   private CodecFilter() {}
 
   private static final String DTMF = "TELEPHONE-EVENT";
+
+  /**
+   * Per m-line, the codecs both sides offered and answered at setup: the answer's codecs that the
+   * offer also had (the answer's alone when only one side has SDP). An unusable description gives
+   * an empty list, so preserve-codec finds nothing to keep and rejects.
+   */
+  public static List<Set<String>> negotiated(String offerSdp, String answerSdp) {
+    List<Set<String>> out = new ArrayList<>();
+    try {
+      List<MediaSummary.Stream> offer = offerSdp.isEmpty() ? List.of() : MediaSummary.parse(offerSdp).streams();
+      List<MediaSummary.Stream> answer = answerSdp.isEmpty() ? List.of() : MediaSummary.parse(answerSdp).streams();
+      List<MediaSummary.Stream> base = answer.isEmpty() ? offer : answer;
+      for (int i = 0; i < base.size(); i++) {
+        Set<String> codecs = new LinkedHashSet<>(base.get(i).codecs());
+        if (!offer.isEmpty() && !answer.isEmpty() && i < offer.size()) {
+          codecs.retainAll(offer.get(i).codecs());
+        }
+        out.add(Set.copyOf(codecs));
+      }
+    } catch (ParseException e) {
+      return List.of();
+    }
+    return List.copyOf(out);
+  }
 
   /**
    * Returns the restricted offer, or empty when an enabled stream would keep no codec (the

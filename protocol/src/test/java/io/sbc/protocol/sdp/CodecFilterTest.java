@@ -48,4 +48,13 @@ class CodecFilterTest {
     assertEquals(2, MediaSummary.parse(out.get()).streams().size());
     assertEquals(Set.of("PCMA"), MediaSummary.parse(out.get()).streams().get(0).codecs());
   }
+
+  @Test
+  void negotiatedCodecsAreThoseOfTheAnswerThatTheOfferHad() {
+    String answer = HEAD + "m=audio 7000 RTP/AVP 0 8 9 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+    assertEquals(List.of(Set.of("PCMU", "PCMA", "TELEPHONE-EVENT")), CodecFilter.negotiated(OFFER, answer));
+    assertEquals(List.of(Set.of("PCMA", "PCMU", "G729", "TELEPHONE-EVENT")), CodecFilter.negotiated(OFFER, ""),
+        "the offer alone when nothing was answered");
+    assertEquals(List.of(), CodecFilter.negotiated("not sdp", answer), "unusable SDP: nothing to keep");
+  }
 }

@@ -1,0 +1,324 @@
+package io.sbc.node.call;
+
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import io.sbc.gateway.Flow;
+import io.sbc.gateway.GatewayCommand;
+import io.sbc.node.dialog.CallEvent.CallEnded;
+import io.sbc.node.dialog.CallState;
+import io.sbc.node.dialog.Leg;
+import io.sbc.node.dialog.Leg.Side;
+import io.sbc.node.dialog.Phase;
+import io.sbc.node.dialog.PersistedCall;
+import io.sbc.node.dialog.PersistedCall.Established;
+import io.sbc.node.dialog.SessionTimer;
+import io.sbc.node.dialog.SipFields;
+import io.sbc.node.metrics.CallMetrics;
+import io.sbc.node.midcall.MidcallRules;
+import io.sbc.node.midcall.ReOffers;
+import io.sbc.node.routing.RouteTable;
+import io.sbc.node.sessiontimer.KeepAlive;
+import io.sbc.node.sessiontimer.SessionTimers;
+import io.sbc.node.transaction.ClientTransaction;
+import io.sbc.node.transaction.Customizer;
+import io.sbc.node.transaction.Effects;
+import io.sbc.node.transaction.ServerTransaction;
+import io.sbc.node.transaction.SipBuilder;
+import io.sbc.node.transaction.TimerKey;
+import io.sbc.node.transaction.TimerKey.KeepAlivePing;
+import io.sbc.node.transaction.TimerKey.Linger;
+import io.sbc.node.transaction.TransactionExpiry;
+import io.sbc.node.transaction.TransactionLayer;
+import io.sbc.node.transaction.Transactions;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.sip.address.SipURI;
+import org.slf4j.Logger;
+
+/**
+ * The B2BUA of one call (RFC 3261 §12-17 from the SBC's two UA roles): the A-leg where the SBC is
+ * UAS, the B-leg where it is UAC. Requests are answered or relayed to the other leg with the SBC's
+ * own identifiers; responses are relayed back on the transaction they belong to. This class only
+ * dispatches: transactions, session timers and re-offers are parts it uses, never the reverse.
+ *
+ * <pre>
+ * phase      | message                              | what happens                        | next
+ * -----------+--------------------------------------+-------------------------------------+----------
+ * IDLE/ENDED | INVITE without To-tag                | 100, INVITE on B (or 483/422)       | CALLING
+ * CALLING    | 1xx from B                           | relayed to A                        | CALLING
+ * CALLING    | 2xx from B                           | 2xx to A once persisted, awaits ACK | CONFIRMED
+ * CALLING    | non-2xx from B, CANCEL, timeout      | final to A (487, 408, 503, ...)     | ENDED
+ * CONFIRMED  | re-INVITE/UPDATE                     | {@link ReOffers}: relay or answer   | CONFIRMED
+ * CONFIRMED  | other in-dialog request, ACK         | relayed to the other leg            | CONFIRMED
+ * CONFIRMED  | BYE answered; session expired; no ACK| BYE on the other leg(s)             | ENDED
+ * ENDED      | retransmission                       | last response again                 | ENDED
+ * IDLE/ENDED | linger timer (32 s)                  | entity passivates                   | -
+ * </pre>
+ */
+final class B2bua {
+  private final String entityId;
+  private final CallServices services;
+  private final CallMetrics metrics;
+  private final SipBuilder build;
+  private final Logger log;
+  private final Effects effects;
+  private final CallState call;
+  private final Transactions transactions = new Transactions();
+  private final TransactionLayer tx;
+  private final SessionTimers sessionTimers;
+  private final KeepAlive keepAlive;
+  private final ReOffers reOffers;
+  private final Teardown teardown;
+  private final Responses responses;
+
+  B2bua(String entityId, CallServices services, Effects effects, Logger log) {
+    this.entityId = entityId;
+    this.services = services;
+    this.metrics = services.metrics();
+    this.build = services.builder();
+    this.log = log;
+    this.effects = effects;
+    this.call = new CallState(services.callIds());
+    this.tx = new TransactionLayer(entityId, call, transactions, effects, build, services.gateways(),
+        services.settings().timers(), metrics, log);
+    this.sessionTimers = new SessionTimers(entityId, call, transactions, tx, effects,
+        services.settings().sessionTimer(), metrics, log);
+    this.keepAlive = new KeepAlive(entityId, call, tx, effects, services.settings().optionsPing(), metrics, log);
+    this.reOffers = new ReOffers(entityId, call, transactions, tx, sessionTimers, services.policies(), metrics, log);
+    this.teardown = new Teardown(entityId, call, tx, sessionTimers, keepAlive, effects, metrics, log);
+    this.responses = new Responses(call, transactions, tx, sessionTimers, keepAlive, teardown, effects, metrics);
+  }
+
+  /** Rebuilds the live dialog after recovery (failover or restart of the entity). */
+  void recovered(PersistedCall state) {
+    if (state instanceof Established est && call.recover(est)) {
+      log.info("call {} recovered: A {} / B {}", entityId, call.leg(Side.A).callId(), call.leg(Side.B).callId());
+      sessionTimers.recovered(est.timerA(), est.timerB());
+      keepAlive.start(sessionTimers.running());
+    }
+  }
+
+  /** After each message: what the journal must learn, and the linger of a call that is over. */
+  Effects.Outcome finish() {
+    call.dialogUpdate().ifPresent(effects::persist);
+    if (call.phase() == Phase.ENDED) {
+      transactions.releaseParsedRequests();
+    }
+    if ((call.phase() == Phase.IDLE || call.phase() == Phase.ENDED) && !effects.timerActive(new Linger())) {
+      effects.startTimer(new Linger(), services.settings().linger());
+    }
+    return effects.drain();
+  }
+
+  // ---- requests --------------------------------------------------------------------------
+
+  void onRequest(SIPRequest req, Flow flow) throws Exception {
+    String method = req.getMethod();
+    Side side = call.sideOf(req.getCallId().getCallId());
+    if (side == null) {
+      if (!method.equals("ACK")) { // an ACK is never answered (RFC 3261 §17.2.1)
+        tx.respondStateless(req, flow, 481, "Call/Transaction Does Not Exist");
+      }
+      return;
+    }
+    if (method.equals("ACK")) {
+      onAck(req, side);
+      return;
+    }
+    String branch = req.getTopmostVia().getBranch();
+    ServerTransaction known = transactions.server(side, branch, method);
+    if (known != null) {
+      tx.absorb(known);
+      return;
+    }
+    if (method.equals("CANCEL")) {
+      onCancel(req, flow, side, branch);
+    } else if (req.getToTag() == null && method.equals("INVITE")) {
+      onInitialInvite(req, flow);
+    } else if (req.getToTag() == null) {
+      ServerTransaction st = tx.newServer(side, req, flow);
+      if (method.equals("OPTIONS")) {
+        tx.respond(st, 200, "OK", null);
+      } else {
+        tx.respond(st, 405, "Method Not Allowed", null);
+      }
+    } else {
+      onInDialogRequest(req, flow, side);
+    }
+  }
+
+  private void onInitialInvite(SIPRequest req, Flow flow) throws Exception {
+    if (call.phase() == Phase.CALLING || call.phase() == Phase.CONFIRMED) {
+      // Same Call-ID, new INVITE without To-tag while a call runs: a forked copy (§8.2.2.2).
+      tx.respondStateless(req, flow, 482, "Loop Detected");
+      return;
+    }
+    tx.clear();
+    metrics.attempted.increment();
+    ServerTransaction st = tx.newServer(Side.A, req, flow);
+    call.open(new Leg(Side.A, req.getCallId().getCallId(), SipBuilder.newTag(), req.getFromTag(),
+        req.getTo().getAddress().toString(), req.getFrom().getAddress().toString(),
+        SipFields.contactOf(req, req.getFrom().getAddress().getURI().toString()), SipFields.routeSet(req, false),
+        0, req.getCSeq().getSeqNumber(), flow, "", "", ""));
+    if (req.getMaxForwards() != null && req.getMaxForwards().getMaxForwards() <= 0) {
+      tx.respond(st, 483, "Too Many Hops", null);
+      teardown.endCall("too many hops", 483);
+      return;
+    }
+    if (sessionTimers.rejectTooSmallInterval(st, req)) {
+      teardown.endCall("session interval too small", 422);
+      return;
+    }
+    String user = req.getRequestURI() instanceof SipURI su ? su.getUser() : null;
+    String host = req.getRequestURI() instanceof SipURI su ? su.getHost() : "";
+    RouteTable.Route selected = services.settings().routes().route(user, host);
+    RouteTable.NextHop hop = selected.nextHop();
+    // The B-leg is anchored on the gateway the call came in on: both legs use that node's
+    // address, so the call's signaling stays put when its entity moves to another node.
+    Flow hopFlow = new Flow(hop.transport(), hop.host(), hop.port(), "", flow.gateway(), flow.localAddress());
+    String callId = services.callIds().issue(entityId, ThreadLocalRandom.current().nextInt(1 << 30));
+    String to = "<sip:" + (user == null ? "" : user + "@") + hop.host() + ":" + hop.port() + ">";
+    Leg b = new Leg(Side.B, callId, SipBuilder.newTag(), "", build.hiddenAddress(req), to,
+        "sip:" + hop.host() + ":" + hop.port(), List.of(), 1, 0, hopFlow, "", "", "");
+    call.routed(b, selected.name());
+    tx.respond(st, 100, "Trying", null);
+    call.calling();
+    String branch = SipBuilder.newBranch();
+    SIPRequest invite = build.initialInvite(req, b, hop, branch);
+    sessionTimers.addInitialRequestHeaders(invite);
+    st.relayedTo(tx.sendRequest(b, invite, branch, st, true).key());
+    log.debug("call {}: {} -> {} via {}", entityId, req.getCallId().getCallId(), callId, hopFlow);
+  }
+
+  private void onInDialogRequest(SIPRequest req, Flow flow, Side side) throws Exception {
+    ServerTransaction st = tx.newServer(side, req, flow);
+    Leg from = call.leg(side);
+    if (call.phase() != Phase.CONFIRMED || from == null || !req.getToTag().equals(from.localTag())
+        || !from.remoteTag().equals(req.getFromTag())) {
+      tx.respond(st, 481, "Call/Transaction Does Not Exist", null);
+      return;
+    }
+    long cseq = req.getCSeq().getSeqNumber();
+    if (cseq <= from.remoteCseq()) {
+      tx.respond(st, 500, "Server Internal Error (CSeq out of order)", null);
+      return;
+    }
+    String method = req.getMethod();
+    call.setLeg(from.withRemoteCseq(cseq));
+    if (method.equals("INVITE") || method.equals("UPDATE")) {
+      Optional<MidcallRules.Relay> relay = reOffers.onOffer(req, st, side);
+      if (relay.isPresent()) {
+        relay(st, req, side, relay.get().body().orElse(null), sessionTimers.requestHeaders(side.other()));
+      }
+    } else {
+      relay(st, req, side, null, null);
+    }
+  }
+
+  /**
+   * Relays a request received on {@code side} to the other leg as the SBC's own in-dialog
+   * request; {@code body} (if not null) replaces the received body, {@code customize} adds headers.
+   */
+  private void relay(ServerTransaction st, SIPRequest req, Side side, String body, Customizer<SIPRequest> customize)
+      throws Exception {
+    String method = req.getMethod();
+    if (method.equals("INVITE") || method.equals("UPDATE")) {
+      call.setLeg(call.leg(side).withRemoteTarget(SipFields.contactOf(req, call.leg(side).remoteTarget())));
+    }
+    if (method.equals("INVITE")) {
+      tx.respond(st, 100, "Trying", null);
+    }
+    ClientTransaction ct = tx.sendInDialog(side.other(), method, req, st, Customizer.both(
+        body == null ? null : out -> build.setSdp(out, body), customize));
+    st.relayedTo(ct.key());
+  }
+
+  private void onCancel(SIPRequest cancel, Flow flow, Side side, String branch) throws Exception {
+    ServerTransaction cancelSt = tx.newServer(side, cancel, flow);
+    ServerTransaction invite = transactions.server(side, branch, "INVITE");
+    if (invite == null) {
+      tx.respond(cancelSt, 481, "Call/Transaction Does Not Exist", null);
+      return;
+    }
+    tx.respond(cancelSt, 200, "OK", null);
+    if (invite.answered()) {
+      return;
+    }
+    metrics.cancelled.increment();
+    tx.respond(invite, 487, "Request Terminated", null);
+    ClientTransaction ct = transactions.client(invite.relayedTo());
+    if (ct == null) {
+      return;
+    }
+    if (ct.provisional()) {
+      tx.sendCancel(ct);
+    } else {
+      ct.cancelPending(true); // §9.1: no CANCEL before a provisional response
+    }
+  }
+
+  private void onAck(SIPRequest ack, Side side) throws Exception {
+    ServerTransaction nonSuccess = transactions.server(side, ack.getTopmostVia().getBranch(), "INVITE");
+    if (nonSuccess != null && nonSuccess.finalStatus() >= 300) {
+      tx.stopRetransmitting(nonSuccess); // timer G/H done: the ACK of a non-2xx ends it
+      return;
+    }
+    ServerTransaction st = transactions.acked(side, ack.getCSeq().getSeqNumber());
+    if (st == null) {
+      return; // retransmitted or stray ACK
+    }
+    tx.stopRetransmitting(st);
+    if (st.answeredLocally()) {
+      reOffers.onLocalAnswerAck(st, ack, side);
+      return;
+    }
+    call.setLeg(call.leg(side).withRemoteSdp(SipFields.body(ack), SipFields.contentType(ack)));
+    Leg to = tx.sendable(st.ackLeg());
+    tx.ack2xx(to, st.ackCseq(), st.ackInviteBranch(), ack);
+    call.setLeg(call.leg(to.side()).withLocalSdp(SipFields.body(ack)));
+  }
+
+  void onResponse(SIPResponse resp) throws Exception {
+    responses.onResponse(resp);
+  }
+
+  // ---- timers and failures ---------------------------------------------------------------
+
+  void onTimer(TimerKey key) throws Exception {
+    if (key instanceof Linger) {
+      if (call.phase() == Phase.IDLE || call.phase() == Phase.ENDED) {
+        effects.passivate();
+      }
+      return;
+    }
+    if (key instanceof KeepAlivePing ping) {
+      keepAlive.ping(ping.side());
+      return;
+    }
+    TransactionExpiry expiry = tx.onTimer(key);
+    if (expiry instanceof TransactionExpiry.NoResponse timedOut) {
+      ClientTransaction ct = timedOut.ct();
+      log.info("call {}: no final response to {} on leg {} within the transaction timeout", entityId, ct.method(), ct.side());
+      responses.failClient(ct, 408, "Request Timeout");
+    } else if (expiry instanceof TransactionExpiry.NoAck noAck) {
+      // §13.3.1.4: a 2xx never acknowledged means the dialog is dead: hang up both legs.
+      log.info("call {}: no ACK for the 2xx on leg {}; ending the call", entityId, noAck.side());
+      teardown.hangUp("no ACK");
+    } else if (expiry == null) {
+      teardown.hangUpIf(sessionTimers.onTimer(key));
+    }
+  }
+
+  void onTransportFailure(GatewayCommand.SendFailed failure) throws Exception {
+    metrics.transportFailures.increment();
+    ClientTransaction ct = transactions.removeClient(Effects.keyOfTag(failure.tag()));
+    if (ct == null) {
+      return;
+    }
+    tx.cancelClientTimers(ct);
+    log.info("call {}: {} to {} failed: {}", entityId, ct.method(), failure.flow(), failure.reason());
+    responses.failClient(ct, 503, "Service Unavailable");
+  }
+}

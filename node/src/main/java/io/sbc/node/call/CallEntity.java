@@ -1,0 +1,356 @@
+package io.sbc.node.call;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import gov.nist.javax.sip.message.SIPMessage;
+import gov.nist.javax.sip.message.SIPRequest;
+import gov.nist.javax.sip.message.SIPResponse;
+import io.sbc.gateway.CborSerializable;
+import io.sbc.gateway.Flow;
+import io.sbc.gateway.GatewayCommand;
+import io.sbc.gateway.InboundSink;
+import io.sbc.gateway.SipMessageJson;
+import io.sbc.node.config.SbcSettings;
+import io.sbc.node.dialog.CallEvent;
+import io.sbc.node.dialog.PersistedCall;
+import io.sbc.node.transaction.CallTimers;
+import io.sbc.node.transaction.Effects;
+import io.sbc.node.transaction.TimerKey;
+import io.sbc.protocol.CallIds;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One call as a sharded, event-sourced entity: the commands it takes, how it starts (fresh or
+ * recovered), and how the effects of each message are persisted and sent. The SIP logic is the
+ * {@link B2bua}'s; the durable part is the {@link CallEvent}s folded into a {@link PersistedCall}.
+ * Transactions and timers are soft state of this per-entity instance.
+ */
+public final class CallEntity
+    extends EventSourcedBehavior<CallEntity.Command, CallEvent, PersistedCall> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "Call");
+
+  // ---- commands --------------------------------------------------------------------------
+  public sealed interface Command extends CborSerializable {}
+
+  /**
+   * A SIP message for this call, as decoded by some node's gateway, with its flow and the wall
+   * clock time its bytes were read (for the processing lag that drives admission control).
+   */
+  public record Inbound(
+      @JsonSerialize(using = SipMessageJson.Writer.class)
+          @JsonDeserialize(using = SipMessageJson.Reader.class)
+          SIPMessage message,
+      Flow flow,
+      long receivedAtMillis)
+      implements Command {}
+
+  /** One of the call's own timers fired (local only: timers never cross nodes). */
+  public record TimerFired(TimerKey key) implements Command {}
+
+  /** A gateway could not deliver something this call sent. */
+  public record TransportFailed(GatewayCommand.SendFailed failure) implements Command {}
+
+  /**
+   * Starts (recovers) the entity without a SIP message, so that a persisted call rebuilds its
+   * session timers (sent by remember-entities after a failover, or by tests).
+   */
+  public record Wake() implements Command {}
+
+  /** Stop message for passivation. */
+  public record Stop() implements Command {}
+
+  /** Writes again the events a failed journal write lost (sent to itself after a restart). */
+  public record RetryWrites() implements Command {}
+
+  // ---- wiring ----------------------------------------------------------------------------
+
+  /**
+   * Starts sharding for calls on this node (shards only on nodes with the {@code call} role, a
+   * proxy elsewhere); returns the region to send envelopes to.
+   */
+  public static ActorRef<ShardingEnvelope<Command>> init(
+      ActorSystem<?> system, CallServices services) {
+    return ClusterSharding.get(system)
+        .init(
+            Entity.of(
+                    ENTITY_KEY,
+                    ctx -> create(ctx.getEntityId(), ctx.getShard(), services))
+                .withRole(SbcSettings.CALL)
+                .withStopMessage(new Stop()));
+  }
+
+  /**
+   * Where a gateway hands what it decoded: to the entity of the message's call, whose id the
+   * Call-ID alone gives (no state, so any node routes any message). {@code region} is read per
+   * message because the gateway starts before sharding does.
+   */
+  public static InboundSink inboundSink(CallIds callIds, Supplier<ActorRef<ShardingEnvelope<Command>>> region) {
+    return (message, flow, receivedAt) -> region.get().tell(new ShardingEnvelope<>(
+        callIds.entityIdOf(message.getCallId().getCallId()), new Inbound(message, flow, receivedAt)));
+  }
+
+  /**
+   * The first message decides how the entity starts. An initial INVITE opens a call with a new,
+   * globally unique Call-ID (RFC 3261 §8.1.1.4): nothing can be in the journal for it, so the
+   * entity skips recovery, sparing one journal query per new call. Anything else (an in-dialog
+   * request after a failover, a late retransmission) recovers the persisted dialog first.
+   */
+  public static Behavior<Command> create(
+      String entityId,
+      ActorRef<ClusterSharding.ShardCommand> shard,
+      CallServices services) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withStash(
+                STASH_CAPACITY,
+                stash ->
+                    Behaviors.receive(Command.class)
+                        .onAnyMessage(
+                            first -> {
+                              boolean fresh = startsNewCall(first);
+                              stash.stash(first);
+                              return stash.unstashAll(
+                                  Behaviors.withTimers(
+                                      timers ->
+                                          new CallEntity(entityId, ctx, timers, shard, services, fresh)));
+                            })
+                        .build()));
+  }
+
+  private static boolean startsNewCall(Command first) {
+    return first instanceof Inbound in
+        && in.message() instanceof SIPRequest req
+        && req.getMethod().equals("INVITE")
+        && req.getToTag() == null;
+  }
+
+  private static final int STASH_CAPACITY = 64;
+
+  private final boolean fresh;
+  private final CallServices services;
+  private final B2bua b2bua;
+  private final ActorContext<Command> context;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+
+  /*
+   * A failed journal write (database down) restarts this behaviour with backoff; this instance,
+   * its CallLogic and these fields survive the restart. The events of the failed write and the
+   * sends waiting for them are kept here and written again once the journal answers.
+   */
+  /** Events handed to the journal and not confirmed yet. */
+  private List<CallEvent> unconfirmed = List.of();
+  /** Sends that wait for {@link #unconfirmed} to be durable (the 2xx that confirms a dialog). */
+  private List<Runnable> waitingSends = List.of();
+  /** The sequence number before {@link #unconfirmed}: tells after a restart whether they landed. */
+  private long sequenceBeforeUnconfirmed;
+  /** After a restart: {@link #unconfirmed} must be written again before anything new. */
+  private boolean rewrite;
+
+  private CallEntity(
+      String entityId,
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      ActorRef<ClusterSharding.ShardCommand> shard,
+      CallServices services,
+      boolean fresh) {
+    super(PersistenceId.of(ENTITY_KEY.name(), entityId), services.settings().journalBackoff().strategy());
+    this.fresh = fresh;
+    this.services = services;
+    this.context = context;
+    this.shard = shard;
+    ActorRef<GatewayCommand.SendFailed> failures =
+        context.messageAdapter(GatewayCommand.SendFailed.class, TransportFailed::new);
+    Effects effects = new Effects(timersOf(timers), services.gateways(), failures);
+    this.b2bua = new B2bua(entityId, services, effects, context.getLog());
+  }
+
+  /** The call's timers on Pekko's scheduler: a timer fires as a {@link TimerFired} command. */
+  private static CallTimers timersOf(TimerScheduler<Command> timers) {
+    return new CallTimers() {
+      @Override
+      public void start(TimerKey key, Duration delay) {
+        timers.startSingleTimer(key, new TimerFired(key), delay);
+      }
+
+      @Override
+      public void cancel(TimerKey key) {
+        timers.cancel(key);
+      }
+
+      @Override
+      public boolean active(TimerKey key) {
+        return timers.isTimerActive(key);
+      }
+
+      @Override
+      public void cancelAll() {
+        timers.cancelAll();
+      }
+    };
+  }
+
+  @Override
+  public PersistedCall emptyState() {
+    return new PersistedCall.NoCall(false);
+  }
+
+  /** A new call has nothing to replay; an existing one never snapshots (a few events at most). */
+  @Override
+  public Recovery recovery() {
+    return fresh
+        ? Recovery.disabled()
+        : Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
+  }
+
+  @Override
+  public CommandHandler<Command, CallEvent, PersistedCall> commandHandler() {
+    return newCommandHandlerBuilder().forAnyState().onAnyCommand(this::onCommand);
+  }
+
+  private Effect<CallEvent, PersistedCall> onCommand(PersistedCall state, Command command) {
+    if (command instanceof Stop) {
+      return rewrite ? persist(List.of(), List.of()).thenStop() : Effect().stop();
+    }
+    if (command instanceof Inbound in) {
+      services.admission().recordLag(System.currentTimeMillis() - in.receivedAtMillis());
+    }
+    Effects.Outcome outcome = command instanceof RetryWrites
+        ? new Effects.Outcome(List.of(), List.of(), false)
+        : handle(command);
+    if (outcome.passivate()) {
+      shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+    }
+    boolean confirmsDialog = outcome.events().stream().anyMatch(e -> e instanceof CallEvent.CallEstablished);
+    if (!confirmsDialog) {
+      // Nothing the peers see depends on this write (e.g. the end of a call): answer first.
+      outcome.sends().forEach(Runnable::run);
+    }
+    if (outcome.events().isEmpty() && !rewrite) {
+      return Effect().none();
+    }
+    // The 2xx that confirms a dialog goes out only once the dialog is durable, so that a call
+    // the caller believes established survives the loss of this node.
+    return persist(outcome.events(), confirmsDialog ? outcome.sends() : List.of());
+  }
+
+  /** Runs one command through the B2BUA; what it produced comes back as the outcome. */
+  private Effects.Outcome handle(Command command) {
+    try {
+      if (command instanceof Inbound in) {
+        if (in.message() instanceof SIPRequest req) {
+          b2bua.onRequest(req, in.flow());
+        } else {
+          b2bua.onResponse((SIPResponse) in.message());
+        }
+      } else if (command instanceof TimerFired t) {
+        b2bua.onTimer(t.key());
+      } else if (command instanceof TransportFailed f) {
+        b2bua.onTransportFailure(f.failure());
+      }
+    } catch (Exception e) {
+      // A message we cannot handle must not kill the call: log it with the call and go on.
+      context.getLog().error("call {}: could not handle {}", persistenceId().id(), describe(command), e);
+    }
+    return b2bua.finish();
+  }
+
+  private static String describe(Command command) {
+    if (command instanceof Inbound in) {
+      return in.message().getFirstLine().trim() + " from " + in.flow();
+    }
+    return command.toString();
+  }
+
+  /** Persists {@code events} (after the ones a failed write lost), then runs {@code after}. */
+  private EffectBuilder<CallEvent, PersistedCall> persist(List<CallEvent> events, List<Runnable> after) {
+    if (rewrite) {
+      rewrite = false;
+      events = concat(unconfirmed, events);
+      after = concat(waitingSends, after);
+      context.getLog().info("call {}: writing {} event(s) again after a journal failure", persistenceId().id(),
+          events.size());
+    }
+    unconfirmed = events;
+    waitingSends = after;
+    sequenceBeforeUnconfirmed = lastSequenceNumber(context);
+    return Effect()
+        .persist(events)
+        .thenRun(s -> {
+          List<Runnable> sends = waitingSends;
+          unconfirmed = List.of();
+          waitingSends = List.of();
+          sends.forEach(Runnable::run);
+        });
+  }
+
+  private static <T> List<T> concat(List<T> first, List<T> second) {
+    if (first.isEmpty()) {
+      return second;
+    }
+    List<T> all = new ArrayList<>(first);
+    all.addAll(second);
+    return all;
+  }
+
+  /**
+   * After recovery: rebuilds the call (first start) or, after a restart caused by a failed
+   * journal write, checks whether that write landed after all (a timeout can hide a commit)
+   * and otherwise writes it again before anything else.
+   */
+  private void onRecovered(PersistedCall state) {
+    b2bua.recovered(state);
+    if (unconfirmed.isEmpty()) {
+      return;
+    }
+    services.metrics().journalRetries.increment();
+    if (lastSequenceNumber(context) >= sequenceBeforeUnconfirmed + unconfirmed.size()) {
+      context.getLog().info("call {}: the journal write reported failed had landed", persistenceId().id());
+      List<Runnable> sends = waitingSends;
+      unconfirmed = List.of();
+      waitingSends = List.of();
+      sends.forEach(Runnable::run);
+      return;
+    }
+    context.getLog().warn("call {}: journal write of {} event(s) failed; retrying", persistenceId().id(),
+        unconfirmed.size());
+    rewrite = true;
+    context.getSelf().tell(new RetryWrites());
+  }
+
+  @Override
+  public EventHandler<PersistedCall, CallEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(PersistedCall::apply);
+  }
+
+  @Override
+  public SignalHandler<PersistedCall> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+        .build();
+  }
+}

@@ -1,0 +1,22 @@
+package io.sbc.node.call;
+
+import io.sbc.gateway.AdmissionControl;
+import io.sbc.gateway.GatewayCommand;
+import io.sbc.node.config.SbcSettings;
+import io.sbc.node.gateways.LiveGateways;
+import io.sbc.node.metrics.CallMetrics;
+import io.sbc.node.policy.MidcallPolicyResolver;
+import io.sbc.node.transaction.SipBuilder;
+import io.sbc.protocol.CallIds;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** Per-node collaborators every call entity on the node shares (all thread-safe). */
+public record CallServices(
+    SbcSettings settings,
+    SipBuilder builder,
+    CallIds callIds,
+    ActorRef<GatewayCommand> gateway,
+    CallMetrics metrics,
+    AdmissionControl admission,
+    MidcallPolicyResolver policies,
+    LiveGateways gateways) {}

@@ -1,0 +1,69 @@
+package io.sbc.node.call;
+
+import io.sbc.node.dialog.CallEvent.CallEnded;
+import io.sbc.node.dialog.CallState;
+import io.sbc.node.dialog.Leg.Side;
+import io.sbc.node.dialog.Phase;
+import io.sbc.node.metrics.CallMetrics;
+import io.sbc.node.sessiontimer.KeepAlive;
+import io.sbc.node.sessiontimer.SessionTimers;
+import io.sbc.node.transaction.Effects;
+import io.sbc.node.transaction.TransactionLayer;
+import java.util.Optional;
+import org.slf4j.Logger;
+
+/** How a call ends: counted once, its leg timers stopped, its end persisted if it was confirmed. */
+final class Teardown {
+  private final String entityId;
+  private final CallState call;
+  private final TransactionLayer tx;
+  private final SessionTimers sessionTimers;
+  private final KeepAlive keepAlive;
+  private final Effects effects;
+  private final CallMetrics metrics;
+  private final Logger log;
+
+  Teardown(String entityId, CallState call, TransactionLayer tx, SessionTimers sessionTimers, KeepAlive keepAlive,
+      Effects effects, CallMetrics metrics, Logger log) {
+    this.entityId = entityId;
+    this.call = call;
+    this.tx = tx;
+    this.sessionTimers = sessionTimers;
+    this.keepAlive = keepAlive;
+    this.effects = effects;
+    this.metrics = metrics;
+    this.log = log;
+  }
+
+  /** BYE on both legs and the call is over, when a part said why it must end. */
+  void hangUpIf(Optional<String> reason) throws Exception {
+    if (reason.isPresent()) {
+      hangUp(reason.get());
+    }
+  }
+
+  /** BYE on both legs, and the call is over. */
+  void hangUp(String reason) throws Exception {
+    tx.sendBye(call.leg(Side.A));
+    tx.sendBye(call.leg(Side.B));
+    endCall(reason, 0);
+  }
+
+  /** The call is over; {@code failureStatus} is the final status of a call that never connected (0: none). */
+  void endCall(String reason, int failureStatus) {
+    if (call.phase() == Phase.ENDED) {
+      return;
+    }
+    if (call.confirmed()) {
+      metrics.ended.increment();
+    } else if (failureStatus > 0) {
+      metrics.failed(failureStatus);
+    }
+    sessionTimers.cancelTimers();
+    keepAlive.cancel();
+    if (call.end()) {
+      effects.persist(new CallEnded(reason));
+    }
+    log.debug("call {} ended: {}", entityId, reason);
+  }
+}

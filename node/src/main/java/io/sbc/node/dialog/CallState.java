@@ -1,0 +1,155 @@
+package io.sbc.node.dialog;
+
+import io.sbc.node.dialog.CallEvent.CallEstablished;
+import io.sbc.node.dialog.CallEvent.DialogUpdated;
+import io.sbc.node.dialog.Leg.Side;
+import io.sbc.node.dialog.PersistedCall.Established;
+import io.sbc.node.routing.RouteTable;
+import io.sbc.protocol.CallIds;
+import io.sbc.protocol.sdp.CodecFilter;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The live state of one call that every part of it reads: the two legs, the phase, the route,
+ * the SDP each peer established at setup, and what the journal holds of the legs (so that only
+ * real changes are persisted). One instance per entity, handed to each part.
+ */
+public final class CallState {
+  /** After a failover the last CSeqs used are unknown; jumping ahead keeps them increasing. */
+  static final long CSEQ_STEP_AFTER_RECOVERY = 1000;
+
+  private final CallIds callIds;
+  private Phase phase = Phase.IDLE;
+  private Leg a;
+  private Leg b;
+  private String route = RouteTable.DEFAULT_ROUTE;
+  private String setupSdpA = "";
+  private String setupSdpB = "";
+  private List<Set<String>> setupCodecs;
+  /** The journal holds the confirmed dialog (and no CallEnded yet). */
+  private boolean persisted;
+  private Leg persistedA;
+  private Leg persistedB;
+
+  public CallState(CallIds callIds) {
+    this.callIds = callIds;
+  }
+
+  public Phase phase() {
+    return phase;
+  }
+
+  public boolean confirmed() {
+    return phase == Phase.CONFIRMED;
+  }
+
+  /** The caller's INVITE went to B: the call is ringing. */
+  public void calling() {
+    phase = Phase.CALLING;
+  }
+
+  public String route() {
+    return route;
+  }
+
+  public Leg leg(Side side) {
+    return side == Side.A ? a : b;
+  }
+
+  public void setLeg(Leg leg) {
+    if (leg.side() == Side.A) {
+      a = leg;
+    } else {
+      b = leg;
+    }
+  }
+
+  /** A new INVITE starts the call afresh: the A-leg only, no B-leg yet. */
+  public void open(Leg aLeg) {
+    a = aLeg;
+    b = null;
+  }
+
+  /** The B-leg the call is routed to, over {@code routeName}. */
+  public void routed(Leg bLeg, String routeName) {
+    b = bLeg;
+    route = routeName;
+  }
+
+  /**
+   * The leg a Call-ID belongs to (null: neither). Before the call exists, any Call-ID but one the
+   * SBC issued for a B-leg is a caller's.
+   */
+  public Side sideOf(String callId) {
+    if (a == null || a.callId().equals(callId)) {
+      return a == null && callIds.issuedEntityId(callId).isPresent() ? null : Side.A;
+    }
+    return b != null && b.callId().equals(callId) ? Side.B : null;
+  }
+
+  /** The 2xx to the initial INVITE arrived: the call is confirmed and will be persisted. */
+  public void confirm() {
+    phase = Phase.CONFIRMED;
+    persisted = true;
+  }
+
+  /**
+   * The event that makes the confirmed dialog durable, with the session timers armed at setup;
+   * the legs as they are now are what the journal holds and what each peer established at setup.
+   */
+  public CallEstablished established(SessionTimer timerA, SessionTimer timerB) {
+    setupSdpA = a.remoteSdp();
+    setupSdpB = b.remoteSdp();
+    persistedA = a;
+    persistedB = b;
+    return new CallEstablished(a, b, route, timerA, timerB);
+  }
+
+  /** The legs' change since the journal last saw them, if a failover would need it. */
+  public Optional<DialogUpdated> dialogUpdate() {
+    if (phase != Phase.CONFIRMED || !persisted || !(a.dialogDiffers(persistedA) || b.dialogDiffers(persistedB))) {
+      return Optional.empty();
+    }
+    persistedA = a;
+    persistedB = b;
+    return Optional.of(new DialogUpdated(a, b));
+  }
+
+  /** The call is over; returns whether the journal holds it (and so needs its end). */
+  public boolean end() {
+    phase = Phase.ENDED;
+    boolean wasPersisted = persisted;
+    persisted = false;
+    return wasPersisted;
+  }
+
+  /**
+   * Rebuilds the live dialog from the journal (failover or restart of the entity); false when
+   * there is nothing to rebuild (not established, or already live).
+   */
+  public boolean recover(Established est) {
+    if (a != null) {
+      return false;
+    }
+    a = est.a().withLocalCseqBumpedBy(CSEQ_STEP_AFTER_RECOVERY);
+    b = est.b().withLocalCseqBumpedBy(CSEQ_STEP_AFTER_RECOVERY);
+    persistedA = a;
+    persistedB = b;
+    route = est.route() == null ? RouteTable.DEFAULT_ROUTE : est.route();
+    setupSdpA = est.setupSdpA() == null ? "" : est.setupSdpA();
+    setupSdpB = est.setupSdpB() == null ? "" : est.setupSdpB();
+    phase = Phase.CONFIRMED;
+    persisted = true;
+    return true;
+  }
+
+  /** Per m-line, the codecs negotiated at setup; parsed only when a policy needs them. */
+  public List<Set<String>> setupCodecs() {
+    if (setupCodecs == null) {
+      setupCodecs = CodecFilter.negotiated(setupSdpA, setupSdpB);
+    }
+    return setupCodecs;
+  }
+}

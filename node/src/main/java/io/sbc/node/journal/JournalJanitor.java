@@ -1,0 +1,83 @@
+package io.sbc.node.journal;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes the journal events of calls that ended a while ago: a finished call needs nothing from
+ * the journal, and without this every call would leave its rows forever. One batched statement
+ * per interval keeps the work off the per-call path; it is idempotent, so every node of a
+ * cluster may run it. The retention must exceed the linger time, so that no live entity loses
+ * its events. Quoted lower-case names match both the H2 and the PostgreSQL schema of the plugin.
+ */
+public final class JournalJanitor implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JournalJanitor.class);
+  static final String ENDED_MANIFEST = EventManifests.ENDED.get(0);
+  private static final String DELETE_ENDED =
+      "DELETE FROM \"event_journal\" WHERE \"persistence_id\" IN ("
+          + "SELECT \"persistence_id\" FROM \"event_journal\""
+          + " WHERE \"event_ser_manifest\" IN (?, ?) AND \"write_timestamp\" < ?)";
+
+  private final String url;
+  private final String user;
+  private final String password;
+  private final Duration retention;
+  private final LongConsumer deletedRows;
+  private ScheduledExecutorService executor;
+
+  public JournalJanitor(String url, String user, String password, Duration retention, LongConsumer deletedRows) {
+    this.url = url;
+    this.user = user;
+    this.password = password;
+    this.retention = retention;
+    this.deletedRows = deletedRows;
+  }
+
+  /** Deletes every event of calls whose end was persisted before {@code now - retention}. */
+  int runOnce(long nowMillis) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url, user, password);
+        PreparedStatement st = c.prepareStatement(DELETE_ENDED)) {
+      st.setString(1, EventManifests.ENDED.get(0));
+      st.setString(2, EventManifests.ENDED.get(1));
+      st.setLong(3, nowMillis - retention.toMillis());
+      int rows = st.executeUpdate();
+      deletedRows.accept(rows);
+      return rows;
+    }
+  }
+
+  public void start(Duration interval) {
+    executor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sbc-journal-janitor");
+      t.setDaemon(true);
+      return t;
+    });
+    executor.scheduleWithFixedDelay(() -> {
+      try {
+        int rows = runOnce(System.currentTimeMillis());
+        if (rows > 0) {
+          log.debug("deleted {} journal rows of ended calls", rows);
+        }
+      } catch (SQLException | RuntimeException e) {
+        // The database may be down for a while: try again next interval, nothing is lost.
+        log.warn("journal clean-up failed, retrying in {}: {}", interval, e.getMessage());
+      }
+    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    if (executor != null) {
+      executor.shutdownNow();
+    }
+  }
+}
