@@ -53,7 +53,12 @@ class FailoverIT {
         + "sbc.call.linger = 2s\n"
         // calls to "silent." go to a callee that takes the refresher role for 24 s and goes quiet
         + "sbc.session-timer.min-se = 10s\n"
-        + "sbc.routes = [{ user-prefix = \"silent.\", next-hop = \"sip:127.0.0.1:" + silentUasPort + "\" }]\n";
+        + "sbc.routes = [{ user-prefix = \"silent.\", next-hop = \"sip:127.0.0.1:" + silentUasPort + "\" }]\n"
+        // A shard handed off to the fresh node 3 loses the soft state of a call still ringing in it
+        // (a known gap, see README); move all shards at the first rebalance after the join, so that
+        // the kill test starts on a settled cluster instead of racing a rebalance every 10 s.
+        + "pekko.cluster.sharding.least-shard-allocation-strategy { rebalance-absolute-limit = 100, "
+        + "rebalance-relative-limit = 1.0 }\n";
     hop = "sip:127.0.0.1:" + uasPort;
     nodes.add(NodeProcess.start("failover-1", hop, config, seedPort));
     nodes.add(NodeProcess.start("failover-2", hop, config));
@@ -192,6 +197,27 @@ class FailoverIT {
       Thread.sleep(250);
     }
     warmUp(); // the new JVM is cold
+    awaitBalancedShards();
+  }
+
+  /** Waits until the shards are spread evenly over the three nodes: no rebalance is left to run. */
+  private static void awaitBalancedShards() throws Exception {
+    long end = System.currentTimeMillis() + 60_000;
+    List<Long> counts = List.of();
+    while (System.currentTimeMillis() < end) {
+      counts = new ArrayList<>();
+      for (NodeProcess n : nodes) {
+        counts.add(n.shards());
+      }
+      if (counts.stream().allMatch(c -> c > 0)
+          && counts.stream().mapToLong(Long::longValue).max().getAsLong()
+              - counts.stream().mapToLong(Long::longValue).min().getAsLong() <= 1) {
+        System.out.printf("failover: shards per node after the join %s%n", counts);
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("shards not balanced after the join of node 3: " + counts);
   }
 
   private static void awaitCalls(Sipp uas, int total) throws Exception {

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 /** An SBC node started from the fat jar as its own JVM, stopped by PID. */
 final class NodeProcess implements AutoCloseable {
   private static final Pattern ENTITIES = Pattern.compile("\"numEntities\"\\s*:\\s*(\\d+)");
+  private static final Pattern SHARD_IDS = Pattern.compile("\"shardId\"\\s*:");
   final int sipPort;
   final int httpPort;
   final int clusterPort;
@@ -116,6 +117,16 @@ final class NodeProcess implements AutoCloseable {
       sum += Long.parseLong(m.group(1));
     }
     return sum;
+  }
+
+  /** Shards of calls this node hosts (Pekko Management's shard listing). */
+  long shards() throws Exception {
+    Matcher m = SHARD_IDS.matcher(httpGet("/cluster/shards/Call"));
+    long n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return n;
   }
 
   /** A counter of this node's {@code /metrics}; fails when the node does not export it. */

@@ -4,14 +4,12 @@ import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
 import io.sbc.gateway.Flow;
 import io.sbc.gateway.GatewayCommand;
-import io.sbc.node.dialog.CallEvent.CallEnded;
 import io.sbc.node.dialog.CallState;
 import io.sbc.node.dialog.Leg;
 import io.sbc.node.dialog.Leg.Side;
 import io.sbc.node.dialog.Phase;
 import io.sbc.node.dialog.PersistedCall;
 import io.sbc.node.dialog.PersistedCall.Established;
-import io.sbc.node.dialog.SessionTimer;
 import io.sbc.node.dialog.SipFields;
 import io.sbc.node.metrics.CallMetrics;
 import io.sbc.node.midcall.MidcallRules;
@@ -31,7 +29,6 @@ import io.sbc.node.transaction.TransactionExpiry;
 import io.sbc.node.transaction.TransactionLayer;
 import io.sbc.node.transaction.Transactions;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sip.address.SipURI;
@@ -83,10 +80,10 @@ final class B2bua {
     this.call = new CallState(services.callIds());
     this.tx = new TransactionLayer(entityId, call, transactions, effects, build, services.gateways(),
         services.settings().timers(), metrics, log);
-    this.sessionTimers = new SessionTimers(entityId, call, transactions, tx, effects,
+    this.sessionTimers = new SessionTimers(entityId, call, transactions, tx, build, effects,
         services.settings().sessionTimer(), metrics, log);
     this.keepAlive = new KeepAlive(entityId, call, tx, effects, services.settings().optionsPing(), metrics, log);
-    this.reOffers = new ReOffers(entityId, call, transactions, tx, sessionTimers, services.policies(), metrics, log);
+    this.reOffers = new ReOffers(entityId, call, transactions, tx, build, sessionTimers, services.policies(), metrics, log);
     this.teardown = new Teardown(entityId, call, tx, sessionTimers, keepAlive, effects, metrics, log);
     this.responses = new Responses(call, transactions, tx, sessionTimers, keepAlive, teardown, effects, metrics);
   }
@@ -138,7 +135,7 @@ final class B2bua {
     } else if (req.getToTag() == null && method.equals("INVITE")) {
       onInitialInvite(req, flow);
     } else if (req.getToTag() == null) {
-      ServerTransaction st = tx.newServer(side, req, flow);
+      ServerTransaction st = transactions.newServer(side, req, flow);
       if (method.equals("OPTIONS")) {
         tx.respond(st, 200, "OK", null);
       } else {
@@ -157,7 +154,7 @@ final class B2bua {
     }
     tx.clear();
     metrics.attempted.increment();
-    ServerTransaction st = tx.newServer(Side.A, req, flow);
+    ServerTransaction st = transactions.newServer(Side.A, req, flow);
     call.open(new Leg(Side.A, req.getCallId().getCallId(), SipBuilder.newTag(), req.getFromTag(),
         req.getTo().getAddress().toString(), req.getFrom().getAddress().toString(),
         SipFields.contactOf(req, req.getFrom().getAddress().getURI().toString()), SipFields.routeSet(req, false),
@@ -193,7 +190,7 @@ final class B2bua {
   }
 
   private void onInDialogRequest(SIPRequest req, Flow flow, Side side) throws Exception {
-    ServerTransaction st = tx.newServer(side, req, flow);
+    ServerTransaction st = transactions.newServer(side, req, flow);
     Leg from = call.leg(side);
     if (call.phase() != Phase.CONFIRMED || from == null || !req.getToTag().equals(from.localTag())
         || !from.remoteTag().equals(req.getFromTag())) {
@@ -236,7 +233,7 @@ final class B2bua {
   }
 
   private void onCancel(SIPRequest cancel, Flow flow, Side side, String branch) throws Exception {
-    ServerTransaction cancelSt = tx.newServer(side, cancel, flow);
+    ServerTransaction cancelSt = transactions.newServer(side, cancel, flow);
     ServerTransaction invite = transactions.server(side, branch, "INVITE");
     if (invite == null) {
       tx.respond(cancelSt, 481, "Call/Transaction Does Not Exist", null);

@@ -128,7 +128,7 @@ final class Responses {
       }
       return;
     }
-    st.expectAckFor(ct);
+    st.expectAck(ct.side(), ct.request().getCSeq().getSeqNumber(), ct.branch());
     if (ct.initialInvite()) {
       call.confirm();
       Customizer<SIPResponse> timerHeaders = sessionTimers.established(st.request(), ct, resp);

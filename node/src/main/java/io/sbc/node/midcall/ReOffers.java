@@ -12,6 +12,7 @@ import io.sbc.node.policy.MidcallPolicyResolver;
 import io.sbc.node.sessiontimer.SessionTimers;
 import io.sbc.node.transaction.Customizer;
 import io.sbc.node.transaction.ServerTransaction;
+import io.sbc.node.transaction.SipBuilder;
 import io.sbc.node.transaction.TransactionLayer;
 import io.sbc.node.transaction.Transactions;
 import io.sbc.protocol.sdp.MediaChange;
@@ -33,17 +34,19 @@ public final class ReOffers {
   private final CallState call;
   private final Transactions transactions;
   private final TransactionLayer tx;
+  private final SipBuilder build;
   private final SessionTimers sessionTimers;
   private final MidcallPolicyResolver policies;
   private final CallMetrics metrics;
   private final Logger log;
 
   public ReOffers(String entityId, CallState call, Transactions transactions, TransactionLayer tx,
-      SessionTimers sessionTimers, MidcallPolicyResolver policies, CallMetrics metrics, Logger log) {
+      SipBuilder build, SessionTimers sessionTimers, MidcallPolicyResolver policies, CallMetrics metrics, Logger log) {
     this.entityId = entityId;
     this.call = call;
     this.transactions = transactions;
     this.tx = tx;
+    this.build = build;
     this.sessionTimers = sessionTimers;
     this.policies = policies;
     this.metrics = metrics;
@@ -61,7 +64,7 @@ public final class ReOffers {
     if (method.equals("INVITE") && transactions.offerReceivedPending(side, st, true)) {
       // §14.2: a second INVITE before the final response to the first.
       tx.respond(st, 500, "Server Internal Error", null,
-          r -> tx.build().setHeader(r, "Retry-After", Integer.toString(ThreadLocalRandom.current().nextInt(1, 11))));
+          r -> build.setHeader(r, "Retry-After", Integer.toString(ThreadLocalRandom.current().nextInt(1, 11))));
       return Optional.empty();
     }
     if (offers && (transactions.offerSentPending(side) || transactions.offerReceivedPending(side, st, false))) {
@@ -87,7 +90,7 @@ public final class ReOffers {
       return Optional.of(relay);
     }
     if (d.action() instanceof MidcallRules.Reject reject) {
-      tx.respond(st, 488, "Not Acceptable Here", null, r -> tx.build().warning(r, reject.warnCode(), reject.warnText()));
+      tx.respond(st, 488, "Not Acceptable Here", null, r -> build.warning(r, reject.warnCode(), reject.warnText()));
     } else {
       answerLocally(st, req, side, !offer.isEmpty());
     }
@@ -109,12 +112,12 @@ public final class ReOffers {
     boolean invite = req.getMethod().equals("INVITE");
     if ((invite || hasOffer) && current.isEmpty()) {
       tx.respond(st, 488, "Not Acceptable Here", null,
-          r -> tx.build().warning(r, 399, "No current session description to answer with"));
+          r -> build.warning(r, 399, "No current session description to answer with"));
       return;
     }
     Customizer<SIPResponse> body = Customizer.both(sessionTimers.refreshAnswer(st, 200), r -> {
       if (invite || hasOffer) {
-        tx.build().setSdp(r, current);
+        build.setSdp(r, current);
       }
     });
     if (invite) {

@@ -15,6 +15,7 @@ import io.sbc.node.transaction.ClientTransaction;
 import io.sbc.node.transaction.Customizer;
 import io.sbc.node.transaction.Effects;
 import io.sbc.node.transaction.ServerTransaction;
+import io.sbc.node.transaction.SipBuilder;
 import io.sbc.node.transaction.TimerKey;
 import io.sbc.node.transaction.TimerKey.SessionExpire;
 import io.sbc.node.transaction.TimerKey.SessionRefresh;
@@ -42,6 +43,7 @@ public final class SessionTimers {
   private final CallState call;
   private final Transactions transactions;
   private final TransactionLayer tx;
+  private final SipBuilder build;
   private final Effects effects;
   private final SessionTimerSettings settings;
   private final CallMetrics metrics;
@@ -51,11 +53,12 @@ public final class SessionTimers {
   private final Map<Side, SessionTimer> pending = new EnumMap<>(Side.class);
 
   public SessionTimers(String entityId, CallState call, Transactions transactions, TransactionLayer tx,
-      Effects effects, SessionTimerSettings settings, CallMetrics metrics, Logger log) {
+      SipBuilder build, Effects effects, SessionTimerSettings settings, CallMetrics metrics, Logger log) {
     this.entityId = entityId;
     this.call = call;
     this.transactions = transactions;
     this.tx = tx;
+    this.build = build;
     this.effects = effects;
     this.settings = settings;
     this.metrics = metrics;
@@ -79,7 +82,7 @@ public final class SessionTimers {
       return false;
     }
     tx.respond(st, 422, "Session Interval Too Small", null,
-        r -> tx.build().setHeader(r, "Min-SE", Long.toString(minSe.get())));
+        r -> build.setHeader(r, "Min-SE", Long.toString(minSe.get())));
     return true;
   }
 
@@ -101,16 +104,16 @@ public final class SessionTimers {
     SessionExpires se = legTimer == null
         ? new SessionExpires(settings.sessionExpires().toSeconds(), Optional.empty())
         : legTimer.forRequest();
-    tx.build().addHeader(req, "Supported", "timer");
-    tx.build().setHeader(req, "Session-Expires", se.headerValue());
-    tx.build().setHeader(req, "Min-SE", Long.toString(settings.minSe().toSeconds()));
+    build.addHeader(req, "Supported", "timer");
+    build.setHeader(req, "Session-Expires", se.headerValue());
+    build.setHeader(req, "Min-SE", Long.toString(settings.minSe().toSeconds()));
   }
 
   private void addResponseHeaders(SIPResponse resp, SessionTimer t) throws Exception {
-    tx.build().addHeader(resp, "Supported", "timer");
-    tx.build().setHeader(resp, "Session-Expires", t.forResponse().headerValue());
+    build.addHeader(resp, "Supported", "timer");
+    build.setHeader(resp, "Session-Expires", t.forResponse().headerValue());
     if (t.peerSupportsTimer()) {
-      tx.build().setHeader(resp, "Require", "timer"); // RFC 4028 §9: only to a peer that knows it
+      build.setHeader(resp, "Require", "timer"); // RFC 4028 §9: only to a peer that knows it
     }
   }
 
@@ -176,8 +179,8 @@ public final class SessionTimers {
     }
     log.info("call {}: leg {} wants a session interval of at least {} s; asking again", entityId, ct.side(), minSe.get());
     tx.sendAgain(ct, call.leg(ct.side()), ct.retries() + 1, again -> {
-      tx.build().setHeader(again, "Session-Expires", Long.toString(minSe.get()));
-      tx.build().setHeader(again, "Min-SE", Long.toString(minSe.get()));
+      build.setHeader(again, "Session-Expires", Long.toString(minSe.get()));
+      build.setHeader(again, "Min-SE", Long.toString(minSe.get()));
     });
     return true;
   }
@@ -282,7 +285,7 @@ public final class SessionTimers {
     tx.sendInDialog(side, method, null, null, req -> {
       if (refreshMethod.equals("INVITE")) {
         // same origin version: nothing changes (RFC 3264 §8)
-        tx.build().setSdp(req, call.leg(side).localSdp());
+        build.setSdp(req, call.leg(side).localSdp());
       }
       addRequestHeaders(req, t);
     }).purpose(ClientTransaction.Purpose.REFRESH);

@@ -105,11 +105,14 @@ public final class ServerTransaction {
     answeredLocally = true;
   }
 
-  /** The 2xx sent on this transaction answers {@code invite}: the caller's ACK is relayed to it. */
-  public void expectAckFor(ClientTransaction invite) {
-    ackLeg = invite.side();
-    ackCseq = invite.request().getCSeq().getSeqNumber();
-    ackInviteBranch = invite.branch();
+  /**
+   * The 2xx sent on this transaction relays the answer to the INVITE the SBC sent on {@code leg}
+   * with {@code cseq} and {@code inviteBranch}: the ACK that comes here is relayed there.
+   */
+  public void expectAck(Side leg, long cseq, String inviteBranch) {
+    ackLeg = leg;
+    ackCseq = cseq;
+    ackInviteBranch = inviteBranch;
   }
 
   public Side ackLeg() {

@@ -37,6 +37,7 @@ public final class TransactionLayer {
   private final Effects effects;
   private final SipBuilder build;
   private final LiveGateways gateways;
+  private final LegHoming homing;
   private final TransactionTimers timers;
   private final CallMetrics metrics;
   private final Logger log;
@@ -49,13 +50,10 @@ public final class TransactionLayer {
     this.effects = effects;
     this.build = build;
     this.gateways = gateways;
+    this.homing = new LegHoming(entityId, call, build, gateways, log);
     this.timers = timers;
     this.metrics = metrics;
     this.log = log;
-  }
-
-  public SipBuilder build() {
-    return build;
   }
 
   /** Timers B/F/H: how long a transaction may wait for its answer or ACK (64·T1). */
@@ -65,16 +63,11 @@ public final class TransactionLayer {
 
   // ---- server side -------------------------------------------------------------------------
 
-  public ServerTransaction newServer(Side side, SIPRequest req, Flow flow) {
-    return transactions.newServer(side, req, flow);
-  }
-
   /** A retransmitted request: sends the last response again, if there is one yet. */
   public void absorb(ServerTransaction known) {
     metrics.absorbed.increment();
-    byte[] last = known.lastResponse();
-    if (last != null) {
-      effects.send(known.flow(), last, null);
+    if (known.lastResponse() != null) {
+      effects.send(known.flow(), known.lastResponse(), null);
     }
   }
 
@@ -309,27 +302,9 @@ public final class TransactionLayer {
         next.request().getCSeq().getSeqNumber());
   }
 
-  /**
-   * The leg, ready for a new request: when the node whose gateway anchored it is gone, the leg is
-   * re-homed on this node's gateway first, so the request's Via and Contact name a live node. A
-   * TCP leg then connects to the peer's remote target (its Contact), where it listens, rather
-   * than to the source port of the lost connection (RFC 3261 §12.2.1.1, §18.1.1).
-   */
+  /** The leg, re-homed on a live gateway first if the one that anchored it is gone (see {@link LegHoming}). */
   public Leg sendable(Side side) {
-    Leg leg = call.leg(side);
-    Flow flow = leg.flow();
-    if (gateways.usable(flow)) {
-      return leg;
-    }
-    Flow moved = gateways.rehome(flow);
-    if (flow.transport().reliable()) {
-      moved = build.towardTarget(moved, leg.remoteTarget());
-    }
-    log.info("call {}: leg {} re-homed from {} to this node's gateway ({} -> {})",
-        entityId, side, flow.gateway().path().address(), flow, moved);
-    Leg rehomed = leg.withFlow(moved);
-    call.setLeg(rehomed);
-    return rehomed;
+    return homing.sendable(side);
   }
 
   /**
@@ -366,7 +341,7 @@ public final class TransactionLayer {
     }
   }
 
-  /** Starts the call afresh: no transaction, no timer. */
+  /** Starts the call afresh: no transaction, no timer (not even the linger). */
   public void clear() {
     transactions.clear();
     effects.cancelAllTimers();

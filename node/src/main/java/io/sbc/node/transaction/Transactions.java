@@ -34,7 +34,8 @@ public final class Transactions {
     return servers.remove(key);
   }
 
-  ServerTransaction newServer(Side side, SIPRequest req, Flow flow) {
+  /** A request received on {@code side}, kept as a new server transaction. */
+  public ServerTransaction newServer(Side side, SIPRequest req, Flow flow) {
     ServerTransaction.Key key = new ServerTransaction.Key(side, req.getTopmostVia().getBranch(), req.getMethod());
     ServerTransaction st = new ServerTransaction(key, req, flow);
     servers.put(key, st);
