@@ -69,7 +69,7 @@ public final class CallEntity
       long receivedAtMillis)
       implements Command {}
 
-  /** One of the call's own timers fired (local only: timers never cross nodes). */
+  /** One of the call's own timers fired (local only: timers never cross nodes, so never serialized). */
   public record TimerFired(TimerKey key) implements Command {}
 
   /** A gateway could not deliver something this call sent. */
@@ -77,7 +77,7 @@ public final class CallEntity
 
   /**
    * Starts (recovers) the entity without a SIP message, so that a persisted call rebuilds its
-   * session timers (sent by remember-entities after a failover, or by tests).
+   * session timers (sent by the journal's call waker after a failover, or by tests).
    */
   public record Wake() implements Command {}
 
@@ -159,7 +159,7 @@ public final class CallEntity
 
   /*
    * A failed journal write (database down) restarts this behaviour with backoff; this instance,
-   * its CallLogic and these fields survive the restart. The events of the failed write and the
+   * its B2BUA and these fields survive the restart. The events of the failed write and the
    * sends waiting for them are kept here and written again once the journal answers.
    */
   /** Events handed to the journal and not confirmed yet. */
@@ -227,21 +227,21 @@ public final class CallEntity
         : Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
   }
 
+  /**
+   * Stop (after writing what a failed write lost), RetryWrites (only that write), and everything
+   * else through the B2BUA, whose outcome is then persisted and sent.
+   */
   @Override
   public CommandHandler<Command, CallEvent, PersistedCall> commandHandler() {
-    return newCommandHandlerBuilder().forAnyState().onAnyCommand(this::onCommand);
+    return newCommandHandlerBuilder().forAnyState()
+        .onCommand(Stop.class, (PersistedCall state, Stop stop) ->
+            rewrite ? persist(List.of(), List.of()).thenStop() : Effect().stop())
+        .onCommand(RetryWrites.class, (PersistedCall state, RetryWrites retry) ->
+            apply(new Effects.Outcome(List.of(), List.of(), false)))
+        .onAnyCommand((state, command) -> apply(handle(command)));
   }
 
-  private Effect<CallEvent, PersistedCall> onCommand(PersistedCall state, Command command) {
-    if (command instanceof Stop) {
-      return rewrite ? persist(List.of(), List.of()).thenStop() : Effect().stop();
-    }
-    if (command instanceof Inbound in) {
-      services.admission().recordLag(System.currentTimeMillis() - in.receivedAtMillis());
-    }
-    Effects.Outcome outcome = command instanceof RetryWrites
-        ? new Effects.Outcome(List.of(), List.of(), false)
-        : handle(command);
+  private Effect<CallEvent, PersistedCall> apply(Effects.Outcome outcome) {
     if (outcome.passivate()) {
       shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
     }
@@ -262,6 +262,7 @@ public final class CallEntity
   private Effects.Outcome handle(Command command) {
     try {
       if (command instanceof Inbound in) {
+        services.admission().recordLag(System.currentTimeMillis() - in.receivedAtMillis());
         if (in.message() instanceof SIPRequest req) {
           b2bua.onRequest(req, in.flow());
         } else {
