@@ -15,6 +15,7 @@ import io.sbc.node.call.CallServices;
 import io.sbc.node.config.SbcSettings;
 import io.sbc.node.gateways.GatewayDirectory;
 import io.sbc.node.gateways.LiveGateways;
+import io.sbc.node.http.ManagementContext;
 import io.sbc.node.journal.CallWaker;
 import io.sbc.node.journal.JournalJanitor;
 import io.sbc.node.journal.JournalSchema;
@@ -96,14 +97,19 @@ public final class Main {
         ? new SipGateway(settings.sip(), CallEntity.inboundSink(callIds, region::get), initGatewayStats(registry), admission)
         : null;
     ActorRef<GatewayCommand> gatewayRef = gateway == null ? null : GatewayDirectory.register(system, gateway);
-    MidcallPolicyResolver policies = initPolicies(system, settings);
+    PolicyStore policyStore = PolicyStore.start(system);
+    MidcallPolicyResolver policies = new MidcallPolicies(
+        settings.routes(), settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
     LiveGateways gateways = LiveGateways.cluster(system, gatewayRef, settings.sip().hostPort(), GatewayDirectory.start(system));
     CallServices services = new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef,
         new CallMetrics(registry), admission, policies, gateways);
     region.set(CallEntity.init(system, services));
+    ManagementContext management = ManagementContext.get(system);
+    management.bind(new ManagementContext.Parts(settings, policyStore, policies, admission));
     if (gateway != null) {
       initSipSockets(system, gateway, gatewayRef);
     }
+    management.sipListening();
     initJournalTasks(system, config, settings.journalCleanup(), registry, region.get());
     PekkoManagement.get(system).start();
     logStarted(config, settings);
@@ -123,14 +129,9 @@ public final class Main {
         settings.admission().maxProcessingLag().toMillis(),
         (int) settings.admission().retryAfter().toSeconds());
     FunctionCounter.builder("sbc_calls_refused_overload", admission, AdmissionControl::rejected).register(registry);
+    FunctionCounter.builder("sbc_calls_refused_draining", admission, AdmissionControl::refusedDraining).register(registry);
     Gauge.builder("sbc_processing_lag_ms", admission, AdmissionControl::averageLagMillis).register(registry);
     return admission;
-  }
-
-  /** The midcall policy in force per route: configuration, then the cluster-wide runtime store. */
-  private static MidcallPolicyResolver initPolicies(ActorSystem<Void> system, SbcSettings settings) {
-    PolicyStore store = PolicyStore.start(system);
-    return new MidcallPolicies(settings.routes(), settings.midcallPolicy(), store::forRoute, store::global);
   }
 
   /** Binds the SIP sockets (the gateway actor is already registered) and closes them on shutdown. */

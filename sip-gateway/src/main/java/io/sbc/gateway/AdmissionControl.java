@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.LongAdder;
  * answers new INVITEs with 503 + Retry-After itself, before any call exists. The lag grows when
  * the node cannot keep up with all its traffic (new calls, in-dialog requests, retransmissions),
  * so refusing new work there keeps admitted calls within their timers instead of letting the
- * whole node slide into a retransmission collapse.
+ * whole node slide into a retransmission collapse. An operator may also drain the node: new
+ * INVITEs then get the 503 whatever the lag, so callers retry on another node while the calls
+ * already up go on.
  */
 public final class AdmissionControl {
   /** Weight of one sample in the moving average: reacts within a few hundred messages. */
@@ -20,6 +22,8 @@ public final class AdmissionControl {
   private final int retryAfterSeconds;
   private final AtomicLong averageLagBits = new AtomicLong(Double.doubleToLongBits(0.0));
   private final LongAdder rejected = new LongAdder();
+  private final LongAdder refusedDraining = new LongAdder();
+  private volatile boolean draining;
 
   /** @param maxLagMillis 0 disables the limit */
   public AdmissionControl(long maxLagMillis, int retryAfterSeconds) {
@@ -44,8 +48,21 @@ public final class AdmissionControl {
     return Double.longBitsToDouble(averageLagBits.get());
   }
 
-  /** True when a new call must be refused now; counts the refusal. */
+  /** Stops ({@code true}) or resumes taking new calls on this node. */
+  public void draining(boolean on) {
+    draining = on;
+  }
+
+  public boolean draining() {
+    return draining;
+  }
+
+  /** True when a new call must be refused now (draining, or overloaded); counts the refusal. */
   public boolean refuseNewCall() {
+    if (draining) {
+      refusedDraining.increment();
+      return true;
+    }
     boolean refuse = maxLagMillis > 0 && averageLagMillis() > maxLagMillis;
     if (refuse) {
       rejected.increment();
@@ -53,8 +70,14 @@ public final class AdmissionControl {
     return refuse;
   }
 
+  /** New calls refused for overload. */
   public long rejected() {
     return rejected.sum();
+  }
+
+  /** New calls refused while the node was draining. */
+  public long refusedDraining() {
+    return refusedDraining.sum();
   }
 
   public int retryAfterSeconds() {

@@ -219,7 +219,7 @@ public final class SipGateway implements AutoCloseable {
   }
 
   /**
-   * Overload: a new INVITE while {@link AdmissionControl} refuses new calls gets 503 +
+   * Overload or drain: a new INVITE while {@link AdmissionControl} refuses new calls gets 503 +
    * Retry-After here, without creating a call. Its ACK carries our marker To-tag and is absorbed
    * here as well.
    */
@@ -233,7 +233,8 @@ public final class SipGateway implements AutoCloseable {
       return false;
     }
     try {
-      SIPResponse busy = request.createResponse(503, "Service Unavailable (overload)");
+      SIPResponse busy = request.createResponse(503,
+          admission.draining() ? "Service Unavailable (draining)" : "Service Unavailable (overload)");
       busy.getTo().setTag(OVERLOAD_TAG_PREFIX + Long.toHexString(System.nanoTime()));
       busy.addHeader("Retry-After: " + admission.retryAfterSeconds());
       reply.accept(SipCodec.encode(busy));

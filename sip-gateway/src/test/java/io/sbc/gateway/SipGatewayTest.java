@@ -168,6 +168,30 @@ class SipGatewayTest {
     }
   }
 
+  @Test
+  void aDrainingNodeRefusesNewInvitesButServesItsCalls() throws Exception {
+    try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      client.setSoTimeout(5000);
+      admission.draining(true);
+      client.send(datagram(invite("drain-1")));
+      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+      client.receive(answer);
+      String text = new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+      assertTrue(text.startsWith("SIP/2.0 503 Service Unavailable (draining)"), text);
+      assertTrue(text.contains("Retry-After: 7"), text);
+      assertNull(inbound.poll(200, TimeUnit.MILLISECONDS), "a refused INVITE must not create a call");
+      assertEquals(1, admission.refusedDraining());
+      assertEquals(0, admission.rejected(), "not counted as overload");
+      client.send(datagram(options("127.0.0.1", 5099, "").replace("To: <sip:sbc@127.0.0.1>", "To: <sip:sbc@127.0.0.1>;tag=x")));
+      assertNotNull(inbound.poll(5, TimeUnit.SECONDS), "in-dialog requests still reach their calls");
+      admission.draining(false);
+      client.send(datagram(invite("drain-2")));
+      Received admitted = inbound.poll(5, TimeUnit.SECONDS);
+      assertNotNull(admitted);
+      assertEquals("drain-2", admitted.message().getCallId().getCallId());
+    }
+  }
+
   private static String invite(String callId) {
     return "INVITE sip:bob@127.0.0.1 SIP/2.0\r\n"
         + "Via: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bK" + callId + "\r\n"

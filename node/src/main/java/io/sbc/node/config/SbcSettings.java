@@ -28,7 +28,8 @@ public record SbcSettings(
     JournalBackoff journalBackoff,
     MidcallPolicy midcallPolicy,
     SessionTimerSettings sessionTimer,
-    Duration optionsPing) {
+    Duration optionsPing,
+    String adminToken) {
 
   /**
    * RFC 4028 session timers the SBC runs on each leg. {@code minSe} is what it accepts (below:
@@ -129,7 +130,8 @@ public record SbcSettings(
             sbc.getDuration("session-timer.session-expires"),
             sbc.getDuration("session-timer.min-se"),
             RefreshMethod.valueOf(sbc.getString("session-timer.refresh-method").trim().toUpperCase(java.util.Locale.ROOT))),
-        sbc.getDuration("options-ping"));
+        sbc.getDuration("options-ping"),
+        sbc.getString("http.admin-token"));
   }
 
   public SbcSettings {

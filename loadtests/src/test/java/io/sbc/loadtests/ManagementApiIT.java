@@ -1,0 +1,183 @@
+package io.sbc.loadtests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The SBC's management routes against real nodes over HTTP: the cluster-wide midcall policy and a
+ * route's override (with the 401/403/400/404 paths, and a real call that obeys a change made at
+ * runtime), and draining (503 to new INVITEs on the SIP socket, {@code /ready} false, calls again
+ * after the drain ends). One node has an admin token, one has none.
+ */
+class ManagementApiIT {
+  private static final String TOKEN = "it-admin-token";
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static int uasPort;
+  private static NodeProcess node;
+  private static NodeProcess tokenless;
+
+  @BeforeAll
+  static void startNodes() throws Exception {
+    uasPort = Ports.free();
+    String hop = "sip:127.0.0.1:" + uasPort;
+    node = NodeProcess.start("management", hop, "sbc.http.admin-token = \"" + TOKEN + "\"\n"
+        + "sbc.routes = [{ name = \"uk\", user-prefix = \"44\", next-hop = \"" + hop + "\" }]\n");
+    tokenless = NodeProcess.start("management-tokenless", hop, "");
+  }
+
+  @AfterAll
+  static void stopNodes() throws Exception {
+    for (NodeProcess n : new NodeProcess[] {node, tokenless}) {
+      if (n != null) {
+        n.close();
+      }
+    }
+  }
+
+  @Test
+  void thePolicyChangesAtRuntimeBehindTheTokenAndRunningCallsObeyIt() throws Exception {
+    assertEquals("{\"policy\":\"passthru\",\"configured\":\"passthru\",\"runtime\":null,\"route-overrides\":{},"
+        + "\"routes\":{\"default\":\"passthru\",\"uk\":\"passthru\"}}", call(node, "GET", "/sbc/policy", null, null).body());
+
+    HttpResponse<String> noToken = call(node, "PUT", "/sbc/policy", null, "{\"policy\":\"block\"}");
+    assertEquals(401, noToken.statusCode(), noToken.body());
+    assertEquals("Bearer", noToken.headers().firstValue("WWW-Authenticate").orElse(""));
+    assertEquals(401, call(node, "PUT", "/sbc/policy", "not-" + TOKEN, "{\"policy\":\"block\"}").statusCode());
+    HttpResponse<String> notJson = call(node, "PUT", "/sbc/policy", TOKEN, "{policy: block");
+    assertEquals(400, notJson.statusCode());
+    assertTrue(notJson.body().startsWith("{\"error\":\"body is not JSON"), notJson.body());
+    HttpResponse<String> unknown = call(node, "PUT", "/sbc/policy", TOKEN, "{\"policy\":\"sometimes\"}");
+    assertEquals(400, unknown.statusCode());
+    assertTrue(unknown.body().contains("unknown midcall-signaling policy 'sometimes'"), unknown.body());
+    assertEquals(400, call(node, "PUT", "/sbc/policy", TOKEN, "{\"mode\":\"block\"}").statusCode());
+    assertTrue(call(node, "GET", "/sbc/policy", null, null).body().contains("\"runtime\":null"), "nothing changed");
+
+    HttpResponse<String> set = call(node, "PUT", "/sbc/policy", TOKEN, "{\"policy\":\"BLOCK\"}");
+    assertEquals(200, set.statusCode(), set.body());
+    assertEquals("{\"policy\":\"block\"}", set.body());
+    awaitBody(node, "/sbc/policy", "\"policy\":\"block\",\"configured\":\"passthru\",\"runtime\":\"block\"");
+
+    // A call on the default route now gets block: refreshes answered here, media changes 488, nothing relayed.
+    try (Sipp uas = Sipp.start("uas-runtime-block", "uas_reinvite_matrix.xml", "u1", uasPort, "-m", "1");
+        Sipp uac = Sipp.start("uac-runtime-block", "uac_reinvite_matrix.xml", "u1", Ports.free(),
+            "-s", "1000", "-m", "1", "127.0.0.1:" + node.sipPort)) {
+      int exit = uac.await(60);
+      String why = uac.diagnostics() + "\n" + uas.diagnostics() + "\n--- node\n" + node.tail();
+      assertEquals(0, exit, why);
+      assertEquals(0, uas.await(30), why);
+      List<String> results = uac.logLines().stream().filter(l -> l.startsWith("result ")).collect(Collectors.toList());
+      assertEquals(List.of("result refresh-nosdp 200", "result refresh-samesdp 200", "result add-video 488",
+          "result t38 488", "result update-refresh 200"), results, why);
+      assertEquals(List.of(), uas.logLines().stream().filter(l -> l.startsWith("got ")).collect(Collectors.toList()), why);
+    }
+
+    assertEquals(404, call(node, "PUT", "/sbc/routes/nosuch/policy", TOKEN, "{\"policy\":\"none\"}").statusCode());
+    assertEquals(401, call(node, "PUT", "/sbc/routes/uk/policy", null, "{\"policy\":\"none\"}").statusCode());
+    HttpResponse<String> route = call(node, "PUT", "/sbc/routes/uk/policy", TOKEN, "{\"policy\":\"none\"}");
+    assertEquals(200, route.statusCode(), route.body());
+    awaitBody(node, "/sbc/policy", "\"route-overrides\":{\"uk\":\"none\"},\"routes\":{\"default\":\"block\",\"uk\":\"none\"}");
+    assertEquals(200, call(node, "DELETE", "/sbc/routes/uk/policy", TOKEN, null).statusCode());
+    awaitBody(node, "/sbc/policy", "\"route-overrides\":{},\"routes\":{\"default\":\"block\",\"uk\":\"block\"}");
+    assertEquals(200, call(node, "DELETE", "/sbc/policy", TOKEN, null).statusCode());
+    awaitBody(node, "/sbc/policy", "\"policy\":\"passthru\",\"configured\":\"passthru\",\"runtime\":null");
+  }
+
+  @Test
+  void aDrainingNodeRefusesNewCallsAndIsNotReadyUntilTheDrainEnds() throws Exception {
+    assertEquals(200, call(node, "GET", "/ready", null, null).statusCode());
+    assertEquals(401, call(node, "POST", "/sbc/drain", null, null).statusCode());
+    HttpResponse<String> drain = call(node, "POST", "/sbc/drain", TOKEN, null);
+    assertEquals(200, drain.statusCode(), drain.body());
+    assertTrue(drain.body().startsWith("{\"draining\":true"), drain.body());
+    assertNotEquals(200, call(node, "GET", "/ready", null, null).statusCode(), "a draining node is not ready");
+
+    String answer = inviteOverUdp(node.sipPort, "drain-it-1");
+    assertTrue(answer.startsWith("SIP/2.0 503 Service Unavailable (draining)"), answer);
+    assertTrue(answer.contains("Retry-After: 5"), answer);
+    assertTrue(call(node, "GET", "/sbc/drain", null, null).body().contains("\"refused\":1"));
+    assertEquals(1, node.counter("sbc_calls_refused_draining_total"));
+
+    assertEquals(200, call(node, "DELETE", "/sbc/drain", TOKEN, null).statusCode());
+    assertEquals(200, call(node, "GET", "/ready", null, null).statusCode());
+    try (Sipp uas = Sipp.start("uas-after-drain", "uas.xml", "u1", uasPort, "-m", "1");
+        Sipp uac = Sipp.start("uac-after-drain", "uac.xml", "u1", Ports.free(), "-m", "1", "127.0.0.1:" + node.sipPort)) {
+      assertEquals(0, uac.await(30), uac.diagnostics() + "\n" + node.tail());
+      assertEquals(0, uas.await(30), uas.diagnostics());
+    }
+  }
+
+  @Test
+  void aNodeWithoutAnAdminTokenRefusesEveryWrite() throws Exception {
+    assertEquals(200, call(tokenless, "GET", "/sbc/policy", null, null).statusCode());
+    HttpResponse<String> write = call(tokenless, "PUT", "/sbc/policy", "anything", "{\"policy\":\"block\"}");
+    assertEquals(403, write.statusCode());
+    assertTrue(write.body().contains("no admin token"), write.body());
+    assertEquals(403, call(tokenless, "POST", "/sbc/drain", null, null).statusCode());
+    assertTrue(Files.readString(tokenless.log).contains("no admin token configured (SBC_ADMIN_TOKEN)"),
+        "the node says so at start");
+  }
+
+  private static HttpResponse<String> call(NodeProcess n, String method, String path, String token, String body)
+      throws Exception {
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.httpPort + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      req.header("Content-Type", "application/json");
+    }
+    if (token != null) {
+      req.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The store's subscribers see a write within about a second. */
+  private static void awaitBody(NodeProcess n, String path, String part) throws Exception {
+    String last = "";
+    for (int i = 0; i < 50; i++) {
+      last = call(n, "GET", path, null, null).body();
+      if (last.contains(part)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("GET " + path + " never showed " + part + ", last: " + last);
+  }
+
+  /** One INVITE datagram from a socket of the test's own; returns the first response. */
+  private static String inviteOverUdp(int sipPort, String callId) throws Exception {
+    try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      socket.setSoTimeout(5000);
+      int port = socket.getLocalPort();
+      String invite = "INVITE sip:bob@127.0.0.1:" + sipPort + " SIP/2.0\r\n"
+          + "Via: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bK" + callId + ";rport\r\n"
+          + "Max-Forwards: 70\r\n"
+          + "From: <sip:alice@127.0.0.1:" + port + ">;tag=a1\r\n"
+          + "To: <sip:bob@127.0.0.1:" + sipPort + ">\r\n"
+          + "Call-ID: " + callId + "\r\n"
+          + "CSeq: 1 INVITE\r\n"
+          + "Contact: <sip:alice@127.0.0.1:" + port + ">\r\n"
+          + "Content-Length: 0\r\n\r\n";
+      byte[] bytes = invite.getBytes(StandardCharsets.UTF_8);
+      socket.send(new DatagramPacket(bytes, bytes.length, new InetSocketAddress("127.0.0.1", sipPort)));
+      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+      socket.receive(answer);
+      return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+    }
+  }
+}

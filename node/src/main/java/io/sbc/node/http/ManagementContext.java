@@ -1,0 +1,58 @@
+package io.sbc.node.http;
+
+import io.sbc.gateway.AdmissionControl;
+import io.sbc.node.config.SbcSettings;
+import io.sbc.node.policy.MidcallPolicyResolver;
+import io.sbc.node.policy.PolicyStore;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * What the management routes and health checks of one node work on. Pekko Management creates
+ * those from configuration, so the node hands them its parts here ({@link #bind}) before the
+ * HTTP server starts; one instance per actor system, no statics.
+ */
+public final class ManagementContext implements Extension {
+  private static final Id ID = new Id();
+
+  /** The node's parts the routes use. */
+  public record Parts(SbcSettings settings, PolicyStore policyStore, MidcallPolicyResolver resolver,
+      AdmissionControl admission) {}
+
+  private volatile Parts parts;
+  private volatile boolean sipListening;
+
+  public static ManagementContext get(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  public static ManagementContext get(org.apache.pekko.actor.ActorSystem classic) {
+    return get(org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(classic));
+  }
+
+  public void bind(Parts nodeParts) {
+    parts = nodeParts;
+  }
+
+  /** The node's parts; null until the node has started them. */
+  public Parts parts() {
+    return parts;
+  }
+
+  /** The SIP listeners are bound (or this node has none: role {@code call} only). */
+  public void sipListening() {
+    sipListening = true;
+  }
+
+  public boolean isSipListening() {
+    return sipListening;
+  }
+
+  private static final class Id extends ExtensionId<ManagementContext> {
+    @Override
+    public ManagementContext createExtension(ActorSystem<?> system) {
+      return new ManagementContext();
+    }
+  }
+}
