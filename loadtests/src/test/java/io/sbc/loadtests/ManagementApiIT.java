@@ -13,7 +13,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,6 +122,47 @@ class ManagementApiIT {
         Sipp uac = Sipp.start("uac-after-drain", "uac.xml", "u1", Ports.free(), "-m", "1", "127.0.0.1:" + node.sipPort)) {
       assertEquals(0, uac.await(30), uac.diagnostics() + "\n" + node.tail());
       assertEquals(0, uas.await(30), uas.diagnostics());
+    }
+  }
+
+  @Test
+  void anOperatorSeesTheCallsOfTheNodeAndHangsOneUpWithAReason() throws Exception {
+    Path uasMessages = Work.dir().resolve("calls-api-uas-" + System.nanoTime() + ".log");
+    try (Sipp uas = Sipp.start("uas-calls-api", "timer_uas_plain.xml", "u1", uasPort, "-m", "1",
+            "-trace_msg", "-message_file", uasMessages.toString());
+        Sipp uac = Sipp.start("uac-calls-api", "timer_uac_wait_bye.xml", "u1", Ports.free(), "-s", "1000", "-m", "1",
+            "127.0.0.1:" + node.sipPort)) {
+      String list = "";
+      for (int i = 0; i < 50 && !list.contains("\"phase\":\"CONFIRMED\""); i++) {
+        Thread.sleep(100);
+        list = call(node, "GET", "/sbc/calls", null, null).body();
+      }
+      assertTrue(list.startsWith("{\"scope\":\"node\""), list);
+      Matcher id = Pattern.compile("\"id\":\"([^\"]+)\",\"phase\":\"CONFIRMED\",\"route\":\"default\"").matcher(list);
+      assertTrue(id.find(), list);
+      String callId = id.group(1);
+      assertTrue(call(node, "GET", "/sbc/calls?cluster=true", null, null).body().contains("\"id\":\"" + callId + "\""),
+          "the cluster-wide listing has it too");
+      assertEquals(400, call(node, "GET", "/sbc/calls?limit=0", null, null).statusCode());
+
+      HttpResponse<String> view = call(node, "GET", "/sbc/calls/" + callId, null, null);
+      assertEquals(200, view.statusCode(), view.body());
+      assertTrue(view.body().contains("\"phase\":\"CONFIRMED\",\"route\":\"default\",\"policy\":\"passthru\""), view.body());
+      assertTrue(view.body().contains("\"sessionTimer\":{\"intervalSeconds\":600,\"refresher\":\"peer\""), view.body());
+      assertTrue(view.body().contains("INVITE routed over default") && view.body().contains("established"), view.body());
+      assertEquals(404, call(node, "GET", "/sbc/calls/no-such-call", null, null).statusCode());
+
+      assertEquals(401, call(node, "DELETE", "/sbc/calls/" + callId, null, null).statusCode());
+      HttpResponse<String> hangUp = call(node, "DELETE", "/sbc/calls/" + callId, TOKEN, null);
+      assertEquals(200, hangUp.statusCode(), hangUp.body());
+      String why = uac.diagnostics() + "\n" + uas.diagnostics() + "\n--- node\n" + node.tail();
+      assertEquals(0, uac.await(30), why);
+      assertEquals(0, uas.await(30), why);
+      assertTrue(uac.logLines().contains("got BYE"), why);
+      assertTrue(uas.logLines().contains("got BYE"), why);
+      String received = Files.readString(uasMessages);
+      assertTrue(received.contains("Reason: Q.850;cause=16;text=\"hung up over HTTP\""), received);
+      assertEquals(404, call(node, "DELETE", "/sbc/calls/" + callId, TOKEN, null).statusCode(), "already over");
     }
   }
 

@@ -105,7 +105,7 @@ public final class Main {
         new CallMetrics(registry), admission, policies, gateways);
     region.set(CallEntity.init(system, services));
     ManagementContext management = ManagementContext.get(system);
-    management.bind(new ManagementContext.Parts(settings, policyStore, policies, admission));
+    management.bind(new ManagementContext.Parts(system, settings, policyStore, policies, admission, region.get()));
     if (gateway != null) {
       initSipSockets(system, gateway, gatewayRef);
     }

@@ -10,6 +10,7 @@ import io.sbc.node.dialog.Leg.Side;
 import io.sbc.node.dialog.Phase;
 import io.sbc.node.dialog.PersistedCall;
 import io.sbc.node.dialog.PersistedCall.Established;
+import io.sbc.node.dialog.SessionTimer;
 import io.sbc.node.dialog.SipFields;
 import io.sbc.node.metrics.CallMetrics;
 import io.sbc.node.midcall.MidcallRules;
@@ -92,6 +93,7 @@ final class B2bua {
   void recovered(PersistedCall state) {
     if (state instanceof Established est && call.recover(est)) {
       log.info("call {} recovered: A {} / B {}", entityId, call.leg(Side.A).callId(), call.leg(Side.B).callId());
+      call.trail().add("recovered from the journal on this node (fail-over, hand-off or restart)");
       sessionTimers.recovered(est.timerA(), est.timerB());
       keepAlive.start(sessionTimers.running());
     }
@@ -180,6 +182,8 @@ final class B2bua {
     Leg b = new Leg(Side.B, callId, SipBuilder.newTag(), "", build.hiddenAddress(req), to,
         "sip:" + hop.host() + ":" + hop.port(), List.of(), 1, 0, hopFlow, "", "", "");
     call.routed(b, selected.name());
+    call.trail().add("INVITE routed over " + selected.name() + " to " + hopFlow.transport() + " "
+        + hop.host() + ":" + hop.port());
     tx.respond(st, 100, "Trying", null);
     call.calling();
     String branch = SipBuilder.newBranch();
@@ -279,6 +283,37 @@ final class B2bua {
 
   void onResponse(SIPResponse resp) throws Exception {
     responses.onResponse(resp);
+  }
+
+  // ---- operator ----------------------------------------------------------------------------
+
+  /** The call as an operator sees it. */
+  CallView view() {
+    return new CallView(entityId, call.phase().name(), call.route(),
+        services.policies().policyFor(call.route()).keyword(), legView(Side.A), legView(Side.B), call.trail().entries());
+  }
+
+  private CallView.Leg legView(Side side) {
+    Leg leg = call.leg(side);
+    if (leg == null) {
+      return null;
+    }
+    SessionTimer t = sessionTimers.timer(side);
+    return new CallView.Leg(leg.callId(), leg.localTag(), leg.remoteTag(), leg.remoteTarget(), leg.localCseq(),
+        leg.remoteCseq(), leg.flow().transport().token(), leg.flow().remoteHost() + ":" + leg.flow().remotePort(),
+        leg.flow().localAddress(), !leg.remoteSdp().isEmpty() || !leg.localSdp().isEmpty(),
+        t == null ? null : new CallView.Timer(t.intervalSeconds(), t.sbcRefreshes() ? "sbc" : "peer", t.deadlineMillis()));
+  }
+
+  /** An operator hangs up an established call: BYE on both legs with a Reason (RFC 3326). */
+  HangUpResult hangUpByOperator(String reason) throws Exception {
+    String phase = call.phase().name();
+    if (!call.confirmed()) {
+      return new HangUpResult(false, phase);
+    }
+    log.info("call {}: hung up by the operator ({})", entityId, reason);
+    teardown.hangUpWithReason("hung up by the operator: " + reason, reason);
+    return new HangUpResult(true, phase);
   }
 
   // ---- timers and failures ---------------------------------------------------------------

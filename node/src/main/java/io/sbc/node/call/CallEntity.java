@@ -81,6 +81,12 @@ public final class CallEntity
    */
   public record Wake() implements Command {}
 
+  /** An operator asks what the call is (HTTP {@code GET /sbc/calls/{id}}). */
+  public record Describe(ActorRef<CallView> replyTo) implements Command {}
+
+  /** An operator hangs the call up (HTTP {@code DELETE /sbc/calls/{id}}): BYE on both legs. */
+  public record HangUp(String reason, ActorRef<HangUpResult> replyTo) implements Command {}
+
   /** Stop message for passivation. */
   public record Stop() implements Command {}
 
@@ -272,6 +278,10 @@ public final class CallEntity
         b2bua.onTimer(t.key());
       } else if (command instanceof TransportFailed f) {
         b2bua.onTransportFailure(f.failure());
+      } else if (command instanceof Describe d) {
+        d.replyTo().tell(b2bua.view());
+      } else if (command instanceof HangUp h) {
+        h.replyTo().tell(b2bua.hangUpByOperator(h.reason()));
       }
     } catch (Exception e) {
       // A message we cannot handle must not kill the call: log it with the call and go on.

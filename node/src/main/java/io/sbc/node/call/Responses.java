@@ -137,6 +137,7 @@ final class Responses {
       keepAlive.start(sessionTimers.running());
       effects.persist(call.established(armed.get(Side.A), armed.get(Side.B)));
       metrics.established.increment();
+      call.trail().add("established (" + resp.getStatusCode() + " from leg B, relayed once persisted)");
       return;
     }
     sessionTimers.onClient2xx(ct, resp);

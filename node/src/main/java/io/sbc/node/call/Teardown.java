@@ -49,6 +49,17 @@ final class Teardown {
     endCall(reason, 0);
   }
 
+  /**
+   * BYE on both legs carrying {@code Reason: Q.850;cause=16;text="<text>"} (RFC 3326: normal
+   * clearing, said by the SBC), and the call is over.
+   */
+  void hangUpWithReason(String why, String text) throws Exception {
+    String reason = "Q.850;cause=16;text=\"" + text.replace("\\", "").replace("\"", "'") + "\"";
+    tx.sendBye(call.leg(Side.A), reason);
+    tx.sendBye(call.leg(Side.B), reason);
+    endCall(why, 0);
+  }
+
   /** The call is over; {@code failureStatus} is the final status of a call that never connected (0: none). */
   void endCall(String reason, int failureStatus) {
     if (call.phase() == Phase.ENDED) {
@@ -61,6 +72,7 @@ final class Teardown {
     }
     sessionTimers.cancelTimers();
     keepAlive.cancel();
+    call.trail().add("ended: " + reason);
     if (call.end()) {
       effects.persist(new CallEnded(reason));
     }

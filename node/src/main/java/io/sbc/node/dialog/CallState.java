@@ -32,6 +32,7 @@ public final class CallState {
   private boolean persisted;
   private Leg persistedA;
   private Leg persistedB;
+  private final CallTrail trail = new CallTrail();
 
   public CallState(CallIds callIds) {
     this.callIds = callIds;
@@ -39,6 +40,11 @@ public final class CallState {
 
   public Phase phase() {
     return phase;
+  }
+
+  /** What happened to the call and why, for the operator (see {@link CallTrail}). */
+  public CallTrail trail() {
+    return trail;
   }
 
   public boolean confirmed() {

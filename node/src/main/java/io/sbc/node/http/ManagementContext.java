@@ -1,12 +1,15 @@
 package io.sbc.node.http;
 
 import io.sbc.gateway.AdmissionControl;
+import io.sbc.node.call.CallEntity;
 import io.sbc.node.config.SbcSettings;
 import io.sbc.node.policy.MidcallPolicyResolver;
 import io.sbc.node.policy.PolicyStore;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 
 /**
  * What the management routes and health checks of one node work on. Pekko Management creates
@@ -17,8 +20,8 @@ public final class ManagementContext implements Extension {
   private static final Id ID = new Id();
 
   /** The node's parts the routes use. */
-  public record Parts(SbcSettings settings, PolicyStore policyStore, MidcallPolicyResolver resolver,
-      AdmissionControl admission) {}
+  public record Parts(ActorSystem<?> system, SbcSettings settings, PolicyStore policyStore,
+      MidcallPolicyResolver resolver, AdmissionControl admission, ActorRef<ShardingEnvelope<CallEntity.Command>> calls) {}
 
   private volatile Parts parts;
   private volatile boolean sipListening;
@@ -31,8 +34,10 @@ public final class ManagementContext implements Extension {
     return get(org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(classic));
   }
 
+  /** Hands the routes the node's parts and starts this node's part of the cluster-wide call listing. */
   public void bind(Parts nodeParts) {
     parts = nodeParts;
+    CallDirectory.start(nodeParts.system());
   }
 
   /** The node's parts; null until the node has started them. */

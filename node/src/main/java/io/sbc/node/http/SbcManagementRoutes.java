@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * The SBC's own routes on the Pekko Management HTTP server, JSON in and out:
  * {@code GET|PUT|DELETE /sbc/policy} (the cluster-wide midcall-signaling policy),
  * {@code PUT|DELETE /sbc/routes/{name}/policy} (a route's override) and
- * {@code GET|POST|DELETE /sbc/drain} (stop or resume taking new INVITEs on this node). Writes need
+ * {@code GET|POST|DELETE /sbc/drain} (stop or resume taking new INVITEs on this node) and the calls
+ * ({@link CallRoutes}). Writes need
  * the admin token; an error is a status with {@code {"error": "..."}} and changes nothing.
  */
 public final class SbcManagementRoutes implements ManagementRouteProvider {
@@ -69,6 +70,9 @@ public final class SbcManagementRoutes implements ManagementRouteProvider {
         pathPrefix("routes", () -> path(PathMatchers.segment().slash("policy"), name -> concat(
             put(() -> write(() -> jsonBody(body -> withParts(parts -> setRoute(parts, name, body))))),
             delete(() -> write(() -> withParts(parts -> clearRoute(parts, name))))))),
+        CallRoutes.routes(this::withParts, this::write, (status, message) -> error(StatusCodes.get(status), message),
+            (status, body) -> complete(HttpResponse.create().withStatus(StatusCodes.get(status))
+                .withEntity(ContentTypes.APPLICATION_JSON, body))),
         path("drain", () -> concat(
             get(() -> withParts(this::drainView)),
             post(() -> write(() -> withParts(parts -> drain(parts, true)))),

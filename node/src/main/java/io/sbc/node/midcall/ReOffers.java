@@ -81,6 +81,8 @@ public final class ReOffers {
     metrics.midcall(policy, d.action().label());
     log.debug("call {}: {} from leg {} under midcall-signaling {}: {} ({})",
         entityId, method, side, policy.keyword(), d.action().label(), d.reason());
+    call.trail().add(method + " from leg " + side + ": " + d.action().label() + " under " + policy.keyword()
+        + " (" + d.reason() + ")");
     if (d.action() instanceof MidcallRules.Relay relay) {
       if (offers && (transactions.offerSentPending(side.other())
           || transactions.offerReceivedPending(side.other(), null, false))) {
@@ -100,6 +102,7 @@ public final class ReOffers {
   private void rejectGlare(ServerTransaction st, Side side) throws Exception {
     metrics.glare.increment();
     log.debug("call {}: glare on leg {}: 491", entityId, side);
+    call.trail().add("offer from leg " + side + " met glare: 491");
     tx.respond(st, 491, "Request Pending", null);
   }
 

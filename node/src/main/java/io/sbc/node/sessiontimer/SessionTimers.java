@@ -65,6 +65,11 @@ public final class SessionTimers {
     this.log = log;
   }
 
+  /** The leg's session timer (null: none). */
+  public SessionTimer timer(Side side) {
+    return timers.get(side);
+  }
+
   /** Whether any leg runs a session timer (the keep-alive is for calls without). */
   public boolean running() {
     return !timers.isEmpty();
@@ -193,6 +198,9 @@ public final class SessionTimers {
   private void commit(Side side, SessionTimer t) {
     SessionTimer old = timers.put(side, t);
     effects.persist(t.sameTerms(old) ? new SessionRefreshed(side, t) : new SessionTimerArmed(side, t));
+    call.trail().add(t.sameTerms(old)
+        ? "leg " + side + " refreshed"
+        : "leg " + side + " session timer " + t.intervalSeconds() + " s, refreshed by " + (t.sbcRefreshes() ? "the SBC" : "the peer"));
     if (!t.sameTerms(old)) {
       log.debug("call {}: leg {} session timer {} s, refreshed by {}", entityId, side,
           t.intervalSeconds(), t.sbcRefreshes() ? "the SBC" : "the peer");
@@ -264,6 +272,7 @@ public final class SessionTimers {
     log.info("call {}: no session refresh on leg {} by its deadline ({} s interval, refresher: {}); ending the call",
         entityId, side, t.intervalSeconds(), t.sbcRefreshes() ? "SBC" : "peer");
     effects.persist(new SessionExpired(side));
+    call.trail().add("no refresh on leg " + side + " by its deadline");
     return Optional.of("session expired on leg " + side);
   }
 
@@ -308,6 +317,7 @@ public final class SessionTimers {
           ? ThreadLocalRandom.current().nextLong(210, 401) * 10
           : ThreadLocalRandom.current().nextLong(0, 201) * 10;
       log.debug("call {}: refresh on leg {} met glare; retrying in {} ms", entityId, ct.side(), wait);
+      call.trail().add("the SBC's refresh on leg " + ct.side() + " met glare (491); again in " + wait + " ms");
       start(new SessionRefresh(ct.side()), wait);
     } else if ((status == 405 || status == 501) && ct.method().equals("UPDATE")) {
       SessionTimer t = timers.get(ct.side());

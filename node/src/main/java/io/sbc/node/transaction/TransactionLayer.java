@@ -211,10 +211,15 @@ public final class TransactionLayer {
   }
 
   public void sendBye(Leg leg) throws Exception {
+    sendBye(leg, null);
+  }
+
+  /** A BYE on the leg (none before its dialog exists), with a {@code Reason} header when not null. */
+  public void sendBye(Leg leg, String reason) throws Exception {
     if (leg == null || leg.remoteTag().isEmpty()) {
       return;
     }
-    sendInDialog(leg.side(), "BYE", null, null, null);
+    sendInDialog(leg.side(), "BYE", null, null, reason == null ? null : bye -> build.setHeader(bye, "Reason", reason));
   }
 
   /** §17.1.1.3: the ACK of a non-2xx is part of the INVITE transaction (same branch). */
