@@ -48,13 +48,17 @@ final class NodeProcess implements AutoCloseable {
 
   /** As {@link #start(String, String, String)}, on a given cluster port (to name it as a seed). */
   static NodeProcess start(String name, String nextHop, String extraConfig, int cluster) throws Exception {
+    return start(name, nextHop, extraConfig, cluster, Ports.free(), Ports.free());
+  }
+
+  /** As {@link #start(String, String, String)}, on given cluster, SIP and HTTP ports (a restart on its address). */
+  static NodeProcess start(String name, String nextHop, String extraConfig, int cluster, int sip, int http)
+      throws Exception {
     Path jar = Path.of(System.getProperty("sbc.node.jar", "../node/target/sbc-node-0.1.0-SNAPSHOT-all.jar"));
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("node jar " + jar.toAbsolutePath() + " missing: build with mvn package first");
     }
     Path dir = Files.createDirectories(Work.dir().resolve(name + "-" + System.nanoTime()));
-    int sip = Ports.free();
-    int http = Ports.free();
     Path conf = dir.resolve("node.conf");
     Files.writeString(conf, "include classpath(\"application.conf\")\n" + extraConfig + "\n");
     List<String> cmd = new ArrayList<>(List.of(

@@ -64,7 +64,7 @@ public final class Main {
       settings = SbcSettings.create(config);
     } catch (RuntimeException e) {
       log.error("invalid configuration: {}", e.getMessage());
-      System.exit(EXIT_BAD_CONFIG);
+      exit(EXIT_BAD_CONFIG);
       return;
     }
     try {
@@ -73,7 +73,7 @@ public final class Main {
       JournalSchema.ensure(settings.journal(), db.getString("url"), db.getString("user"), db.getString("password"));
     } catch (Exception e) {
       log.error("journal database unusable ({}): {}", settings.journal(), e.getMessage());
-      System.exit(EXIT_JOURNAL_UNAVAILABLE);
+      exit(EXIT_JOURNAL_UNAVAILABLE);
       return;
     }
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sbc", config);
@@ -82,12 +82,33 @@ public final class Main {
     } catch (Exception e) {
       log.error("could not start the SIP gateway on {}:{}: {}", settings.sip().host(), settings.sip().port(), e.toString());
       system.terminate();
-      System.exit(EXIT_SIP_BIND_FAILED);
+      exit(EXIT_SIP_BIND_FAILED);
+    }
+  }
+
+  /** Exits with {@code status} once every log line is out (the appender is asynchronous). */
+  private static void exit(int status) {
+    flushLogs();
+    System.exit(status);
+  }
+
+  /**
+   * Stops logback, which writes out what its asynchronous appender still holds. Run at the very
+   * end of coordinated shutdown rather than by a logback shutdown hook: JVM hooks run side by
+   * side, and logback's own would stop logging while the node is still leaving the cluster.
+   */
+  private static void flushLogs() {
+    if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
+      context.stop();
     }
   }
 
   /** Starts the node's parts in order; each {@code init} says what it brings up. */
   static void start(ActorSystem<Void> system, Config config, SbcSettings settings) throws InterruptedException {
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "flush-logs", () -> {
+      flushLogs();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
     joinClusterOfOneWithoutSeeds(system, config);
     MeterRegistry registry = NodeMetrics.get(system).registry();
     AdmissionControl admission = initAdmission(settings, registry);
@@ -107,7 +128,7 @@ public final class Main {
     ManagementContext management = ManagementContext.get(system);
     management.bind(new ManagementContext.Parts(system, settings, policyStore, policies, admission, region.get()));
     if (gateway != null) {
-      initSipSockets(system, gateway, gatewayRef);
+      initSipSockets(system, gateway, gatewayRef, admission);
     }
     management.sipListening();
     initJournalTasks(system, config, settings.journalCleanup(), registry, region.get());
@@ -135,14 +156,24 @@ public final class Main {
   }
 
   /** Binds the SIP sockets (the gateway actor is already registered) and closes them on shutdown. */
-  private static void initSipSockets(ActorSystem<Void> system, SipGateway sockets, ActorRef<GatewayCommand> gatewayRef)
-      throws InterruptedException {
+  /**
+   * Binds the SIP sockets. A node that leaves (SIGTERM, a leave over HTTP) first refuses new
+   * INVITEs (503 draining, /ready false) and keeps listening while its shards are handed off, so
+   * in-dialog requests of its calls still reach them; the sockets close once the node leaves.
+   */
+  private static void initSipSockets(ActorSystem<Void> system, SipGateway sockets, ActorRef<GatewayCommand> gatewayRef,
+      AdmissionControl admission) throws InterruptedException {
     sockets.start(gatewayRef);
-    CoordinatedShutdown.get(system)
-        .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "close-sip-gateway", () -> {
-          sockets.close();
-          return CompletableFuture.completedFuture(Done.getInstance());
-        });
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-new-calls", () -> {
+      admission.draining(true);
+      log.info("leaving: new INVITEs get 503 (draining); calls go on while the shards move");
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    shutdown.addTask(CoordinatedShutdown.PhaseClusterLeave(), "close-sip-gateway", () -> {
+      sockets.close();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
   }
 
   private static void logStarted(Config config, SbcSettings settings) {

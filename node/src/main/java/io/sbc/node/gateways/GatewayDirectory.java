@@ -29,6 +29,8 @@ public final class GatewayDirectory {
   record Entry(ActorRef<GatewayCommand> gateway, String hostPort) {}
 
   private final AtomicReference<List<Entry>> entries = new AtomicReference<>(List.of());
+  /** Every gateway the receptionist lists now, described or not yet. */
+  private final AtomicReference<Set<ActorRef<GatewayCommand>>> listed = new AtomicReference<>(Set.of());
 
   private GatewayDirectory() {}
 
@@ -48,6 +50,11 @@ public final class GatewayDirectory {
     return directory;
   }
 
+  /** Whether the receptionist lists this very gateway (this incarnation of its node) now. */
+  boolean listed(ActorRef<GatewayCommand> gateway) {
+    return listed.get().contains(gateway);
+  }
+
   /** The known gateways, ordered by address (a stable order to spread calls over). */
   List<Entry> entries() {
     return entries.get();
@@ -63,6 +70,7 @@ public final class GatewayDirectory {
       return Behaviors.receive(Object.class)
           .onMessage(Receptionist.Listing.class, listing -> {
             Set<ActorRef<GatewayCommand>> live = listing.getServiceInstances(KEY);
+            listed.set(Set.copyOf(live));
             known.keySet().retainAll(live);
             for (ActorRef<GatewayCommand> g : live) {
               if (!known.containsKey(g)) {

@@ -3,6 +3,7 @@ package io.sbc.node.gateways;
 import io.sbc.gateway.Flow;
 import io.sbc.gateway.GatewayCommand;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -61,13 +62,28 @@ public interface LiveGateways {
         return usable(flow.gateway());
       }
 
+      /**
+       * The very gateway, not only its address: a node restarted on its old address is a new
+       * incarnation whose gateway is another actor, and the old one's messages go nowhere.
+       */
       private boolean usable(ActorRef<GatewayCommand> gateway) {
         Address address = gateway.path().address();
-        return address.hasLocalScope() || isAvailable(cluster.state(), address);
+        if (address.hasLocalScope()) {
+          return gateway.equals(local);
+        }
+        return isAvailable(cluster.state(), address) && directory.listed(gateway);
       }
 
       @Override
       public Flow rehome(Flow flow) {
+        Optional<GatewayDirectory.Entry> successor = directory.entries().stream()
+            .filter(e -> e.hostPort().equals(flow.localAddress()) && usable(e.gateway()))
+            .findFirst();
+        if (successor.isPresent()) {
+          // the same address, a new incarnation: the peers keep talking to the address they know
+          GatewayDirectory.Entry e = successor.get();
+          return new Flow(flow.transport(), flow.remoteHost(), flow.remotePort(), "", e.gateway(), e.hostPort());
+        }
         if (local != null) {
           return new Flow(flow.transport(), flow.remoteHost(), flow.remotePort(), "", local, localAddress);
         }
