@@ -57,14 +57,13 @@ class FailoverIT {
         // A shard handed off to the fresh node 3 loses the soft state of a call still ringing in it
         // (a known gap, see README); move all shards at the first rebalance after the join, so that
         // the kill test starts on a settled cluster instead of racing a rebalance every 10 s.
-        + "pekko.cluster.sharding.least-shard-allocation-strategy { rebalance-absolute-limit = 100, "
-        + "rebalance-relative-limit = 1.0 }\n";
+        + NodeProcess.REBALANCE_AT_ONCE;
     hop = "sip:127.0.0.1:" + uasPort;
     nodes.add(NodeProcess.start("failover-1", hop, config, seedPort));
     nodes.add(NodeProcess.start("failover-2", hop, config));
     nodes.add(NodeProcess.start("failover-3", hop, config));
     long end = System.currentTimeMillis() + 60_000;
-    while (upMembers(nodes.get(0)) < 3) {
+    while (nodes.get(0).upMembers() < 3) {
       if (System.currentTimeMillis() > end) {
         throw new AssertionError("cluster did not form: " + nodes.get(0).httpGet("/cluster/members"));
       }
@@ -110,15 +109,6 @@ class FailoverIT {
     }
   }
 
-  private static long upMembers(NodeProcess node) throws Exception {
-    Matcher m = Pattern.compile("\"status\"\\s*:\\s*\"Up\"").matcher(node.httpGet("/cluster/members"));
-    long n = 0;
-    while (m.find()) {
-      n++;
-    }
-    return n;
-  }
-
   /** Milliseconds from {@code killedAt} to the first and last recovery logged after it. */
   private static long[] recoveryTimes(long killedAt) throws Exception {
     java.time.LocalDate today = java.time.LocalDate.now();
@@ -159,13 +149,13 @@ class FailoverIT {
         Sipp uac2 = Sipp.start("uac-partition-2", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(calls),
             "-r", "20", "-set", "hold_ms", "20000", "-set", "move_port", Integer.toString(nodes.get(1).sipPort),
             "127.0.0.1:" + nodes.get(1).sipPort)) {
-      awaitCalls(uas, 2 * calls);
+      uas.awaitCalleeCalls(2 * calls);
       long onFrozen = frozen.callEntities();
       assertTrue(onFrozen > 0, "the frozen node must hold some of the calls");
       frozen.signal("STOP");
       // Unreachable after ~3 s, downed 5 s later (stable-after): wait well past that.
       long end = System.currentTimeMillis() + 30_000;
-      while (upMembers(nodes.get(0)) != 2 || nodes.get(0).httpGet("/cluster/members").contains("\"unreachable\":[{")) {
+      while (nodes.get(0).upMembers() != 2 || nodes.get(0).httpGet("/cluster/members").contains("\"unreachable\":[{")) {
         if (System.currentTimeMillis() > end) {
           throw new AssertionError("the majority did not down the frozen node: " + nodes.get(0).httpGet("/cluster/members"));
         }
@@ -190,46 +180,17 @@ class FailoverIT {
     }
     nodes.set(2, NodeProcess.start("failover-3b", hop, config));
     long end = System.currentTimeMillis() + 60_000;
-    while (upMembers(nodes.get(0)) < 3) {
+    while (nodes.get(0).upMembers() < 3) {
       if (System.currentTimeMillis() > end) {
         throw new AssertionError("the new node 3 did not join: " + nodes.get(0).httpGet("/cluster/members"));
       }
       Thread.sleep(250);
     }
     warmUp(); // the new JVM is cold
-    awaitBalancedShards();
+    System.out.printf("failover: shards per node after the join %s%n", NodeProcess.awaitBalancedShards(nodes));
   }
 
-  /** Waits until the shards are spread evenly over the three nodes: no rebalance is left to run. */
-  private static void awaitBalancedShards() throws Exception {
-    long end = System.currentTimeMillis() + 60_000;
-    List<Long> counts = List.of();
-    while (System.currentTimeMillis() < end) {
-      counts = new ArrayList<>();
-      for (NodeProcess n : nodes) {
-        counts.add(n.shards());
-      }
-      if (counts.stream().allMatch(c -> c > 0)
-          && counts.stream().mapToLong(Long::longValue).max().getAsLong()
-              - counts.stream().mapToLong(Long::longValue).min().getAsLong() <= 1) {
-        System.out.printf("failover: shards per node after the join %s%n", counts);
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("shards not balanced after the join of node 3: " + counts);
-  }
 
-  private static void awaitCalls(Sipp uas, int total) throws Exception {
-    long end = System.currentTimeMillis() + 30_000;
-    while (uas.logLines().stream().filter(l -> l.startsWith("call-id ")).count() < total) {
-      if (System.currentTimeMillis() > end) {
-        throw new AssertionError("not all calls reached the callee\n" + uas.diagnostics());
-      }
-      Thread.sleep(200);
-    }
-    Thread.sleep(1500); // the last ACKs
-  }
 
   @Test
   @Order(2)
@@ -252,7 +213,7 @@ class FailoverIT {
             "-m", Integer.toString(CALLS_PER_GATEWAY), "-r", "20", "-l", "1000", "-set", "hold_ms", "30000",
             "-set", "move_port", Integer.toString(movePort), "127.0.0.1:" + nodes.get(i).sipPort));
       }
-      awaitCalls(uas, total);
+      uas.awaitCalleeCalls(total);
       long onVictim = victim.callEntities();
       assertTrue(onVictim > 0, "the victim must hold some of the calls");
       long recoveredBefore = recoveredCalls();

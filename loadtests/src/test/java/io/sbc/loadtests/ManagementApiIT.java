@@ -208,16 +208,7 @@ class ManagementApiIT {
     try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
       socket.setSoTimeout(5000);
       int port = socket.getLocalPort();
-      String invite = "INVITE sip:bob@127.0.0.1:" + sipPort + " SIP/2.0\r\n"
-          + "Via: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bK" + callId + ";rport\r\n"
-          + "Max-Forwards: 70\r\n"
-          + "From: <sip:alice@127.0.0.1:" + port + ">;tag=a1\r\n"
-          + "To: <sip:bob@127.0.0.1:" + sipPort + ">\r\n"
-          + "Call-ID: " + callId + "\r\n"
-          + "CSeq: 1 INVITE\r\n"
-          + "Contact: <sip:alice@127.0.0.1:" + port + ">\r\n"
-          + "Content-Length: 0\r\n\r\n";
-      byte[] bytes = invite.getBytes(StandardCharsets.UTF_8);
+      byte[] bytes = Sipp.bareInvite("bob", sipPort, port, callId);
       socket.send(new DatagramPacket(bytes, bytes.length, new InetSocketAddress("127.0.0.1", sipPort)));
       DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
       socket.receive(answer);

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 /** An SBC node started from the fat jar as its own JVM, stopped by PID. */
 final class NodeProcess implements AutoCloseable {
   private static final Pattern ENTITIES = Pattern.compile("\"numEntities\"\\s*:\\s*(\\d+)");
+  private static final Pattern UP = Pattern.compile("\"status\"\\s*:\\s*\"Up\"");
   private static final Pattern SHARD_IDS = Pattern.compile("\"shardId\"\\s*:");
   final int sipPort;
   final int httpPort;
@@ -121,6 +122,43 @@ final class NodeProcess implements AutoCloseable {
       sum += Long.parseLong(m.group(1));
     }
     return sum;
+  }
+
+  /**
+   * HOCON that makes sharding move every shard a joining node should get at its first rebalance,
+   * instead of one per 10 s: a test then settles the cluster ({@link #awaitBalancedShards}) before
+   * calls that a hand-off would disturb (it loses a call's in-flight transactions, a known gap).
+   */
+  static final String REBALANCE_AT_ONCE = "pekko.cluster.sharding.least-shard-allocation-strategy { "
+      + "rebalance-absolute-limit = 100, rebalance-relative-limit = 1.0 }\n";
+
+  /** Waits until the shards are spread evenly over {@code nodes}: no rebalance is left to run; returns the counts. */
+  static List<Long> awaitBalancedShards(List<NodeProcess> nodes) throws Exception {
+    long end = System.currentTimeMillis() + 60_000;
+    List<Long> counts = List.of();
+    while (System.currentTimeMillis() < end) {
+      counts = new ArrayList<>();
+      for (NodeProcess n : nodes) {
+        counts.add(n.shards());
+      }
+      long max = counts.stream().mapToLong(Long::longValue).max().orElse(0);
+      long min = counts.stream().mapToLong(Long::longValue).min().orElse(0);
+      if (min > 0 && max - min <= 1) {
+        return counts;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("shards not balanced over the nodes: " + counts);
+  }
+
+  /** Cluster members this node sees Up. */
+  long upMembers() throws Exception {
+    Matcher m = UP.matcher(httpGet("/cluster/members"));
+    long n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return n;
   }
 
   /** Shards of calls this node hosts (Pekko Management's shard listing). */

@@ -10,8 +10,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class RestartIT {
   private static final int CALLS = 40;
+  /** Long enough for the leave, a fresh JVM on the same ports and the shards' move back. */
+  private static final long HOLD_MS = 40_000;
   private static final List<NodeProcess> nodes = new ArrayList<>();
   private static PostgresServer pg;
   private static int uasPort;
@@ -48,13 +48,14 @@ class RestartIT {
     config = PostgresJournalIT.journalConfig(pg.jdbcUrl())
         + "sbc.cluster.seed-nodes = \"" + seeds + "\"\n"
         + "sbc.call.linger = 2s\n"
+        + NodeProcess.REBALANCE_AT_ONCE
         // probes of the drain go nowhere (nothing listens there), so they never reach the callee
         + "sbc.routes = [{ name = \"probe\", user-prefix = \"probe\", next-hop = \"sip:127.0.0.1:" + Ports.free() + "\" }]\n";
     for (int i = 0; i < 3; i++) {
       nodes.add(NodeProcess.start("restart-" + (i + 1), hop, config, clusterPorts[i]));
     }
     long end = System.currentTimeMillis() + 60_000;
-    while (upMembers() < 3) {
+    while (nodes.get(0).upMembers() < 3) {
       if (System.currentTimeMillis() > end) {
         throw new AssertionError("cluster did not form: " + nodes.get(0).httpGet("/cluster/members"));
       }
@@ -83,16 +84,7 @@ class RestartIT {
       int port = socket.getLocalPort();
       for (int i = 0; i < 100 && leaving.isAlive(); i++) {
         String callId = "probe-" + i + "-" + System.nanoTime();
-        String invite = "INVITE sip:probe" + i + "@127.0.0.1:" + leaving.sipPort + " SIP/2.0\r\n"
-            + "Via: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bK" + callId + ";rport\r\n"
-            + "Max-Forwards: 70\r\n"
-            + "From: <sip:probe@127.0.0.1:" + port + ">;tag=p" + i + "\r\n"
-            + "To: <sip:probe" + i + "@127.0.0.1:" + leaving.sipPort + ">\r\n"
-            + "Call-ID: " + callId + "\r\n"
-            + "CSeq: 1 INVITE\r\n"
-            + "Contact: <sip:probe@127.0.0.1:" + port + ">\r\n"
-            + "Content-Length: 0\r\n\r\n";
-        byte[] bytes = invite.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = Sipp.bareInvite("probe" + i, leaving.sipPort, port, callId);
         socket.send(new DatagramPacket(bytes, bytes.length, new InetSocketAddress("127.0.0.1", leaving.sipPort)));
         try {
           while (true) {
@@ -111,15 +103,6 @@ class RestartIT {
     return last;
   }
 
-  private static long upMembers() throws Exception {
-    Matcher m = Pattern.compile("\"status\"\\s*:\\s*\"Up\"").matcher(nodes.get(0).httpGet("/cluster/members"));
-    long n = 0;
-    while (m.find()) {
-      n++;
-    }
-    return n;
-  }
-
   @AfterAll
   static void stopCluster() throws Exception {
     for (NodeProcess n : nodes) {
@@ -136,16 +119,9 @@ class RestartIT {
     try (Sipp uas = Sipp.start("uas-restart", "uas_reinvite_matrix.xml", "u1", uasPort, "-m", Integer.toString(CALLS),
             "-l", "1000");
         Sipp uac = Sipp.start("uac-restart", "uac_failover.xml", "u1", Ports.free(), "-m", Integer.toString(CALLS),
-            "-r", "20", "-l", "1000", "-set", "hold_ms", "25000", "-set", "move_port", Integer.toString(ingress.sipPort),
+            "-r", "20", "-l", "1000", "-set", "hold_ms", Long.toString(HOLD_MS), "-set", "move_port", Integer.toString(ingress.sipPort),
             "127.0.0.1:" + ingress.sipPort)) {
-      long end = System.currentTimeMillis() + 30_000;
-      while (uas.logLines().stream().filter(l -> l.startsWith("call-id ")).count() < CALLS) {
-        if (System.currentTimeMillis() > end) {
-          throw new AssertionError("not all calls reached the callee\n" + uas.diagnostics());
-        }
-        Thread.sleep(200);
-      }
-      Thread.sleep(1500); // the last ACKs
+      uas.awaitCalleeCalls(CALLS);
       long stoppedAt = System.currentTimeMillis();
       ingress.signal("TERM");
       String refused = probeUntilDraining(ingress);
@@ -154,8 +130,13 @@ class RestartIT {
       NodeProcess again = NodeProcess.start("restart-1b", hop, config, clusterPorts[0], ingress.sipPort, ingress.httpPort);
       nodes.set(0, again);
       long backAfter = System.currentTimeMillis() - stoppedAt;
-      System.out.printf("restart: node 1 left in %d ms (exit %d), back and ready %d ms after the SIGTERM%n",
-          leftAfter, exit, backAfter);
+      // Sharding moves shards back to the restarted node; a hand-off during the re-INVITEs would
+      // lose them (in-flight transactions are soft state): settle first, inside the hold.
+      List<Long> shards = NodeProcess.awaitBalancedShards(nodes);
+      long settledAfter = System.currentTimeMillis() - stoppedAt;
+      System.out.printf("restart: node 1 left in %d ms (exit %d), back and ready %d ms after the SIGTERM, shards %s "
+          + "settled after %d ms%n", leftAfter, exit, backAfter, shards, settledAfter);
+      assertTrue(settledAfter < HOLD_MS - 3000, "the shards settled too late for this test: " + settledAfter + " ms");
       assertTrue(refused.startsWith("SIP/2.0 503 Service Unavailable (draining)") && refused.contains("Retry-After: "),
           "a leaving node refuses new INVITEs while it still listens; got: " + refused);
 

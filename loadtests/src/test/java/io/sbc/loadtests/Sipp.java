@@ -83,6 +83,38 @@ final class Sipp implements AutoCloseable {
   }
 
   /** Lines the scenario's log actions wrote. */
+  /**
+   * For a callee that logs "call-id ..." per INVITE: waits until {@code total} calls reached it
+   * (at most 30 s), then a moment for their ACKs.
+   */
+  void awaitCalleeCalls(int total) throws Exception {
+    long end = System.currentTimeMillis() + 30_000;
+    while (logLines().stream().filter(l -> l.startsWith("call-id ")).count() < total) {
+      if (System.currentTimeMillis() > end) {
+        throw new AssertionError("not all calls reached the callee\n" + diagnostics());
+      }
+      Thread.sleep(200);
+    }
+    Thread.sleep(1500); // the last ACKs
+  }
+
+  /**
+   * An offer-less INVITE from a UDP socket of a test's own on {@code fromPort} to {@code user} at the
+   * node's {@code sipPort}, for probes that SIPp scenarios cannot make (one datagram, no dialog).
+   */
+  static byte[] bareInvite(String user, int sipPort, int fromPort, String callId) {
+    String text = "INVITE sip:" + user + "@127.0.0.1:" + sipPort + " SIP/2.0\r\n"
+        + "Via: SIP/2.0/UDP 127.0.0.1:" + fromPort + ";branch=z9hG4bK" + callId + ";rport\r\n"
+        + "Max-Forwards: 70\r\n"
+        + "From: <sip:probe@127.0.0.1:" + fromPort + ">;tag=p" + Math.abs(callId.hashCode()) + "\r\n"
+        + "To: <sip:" + user + "@127.0.0.1:" + sipPort + ">\r\n"
+        + "Call-ID: " + callId + "\r\n"
+        + "CSeq: 1 INVITE\r\n"
+        + "Contact: <sip:probe@127.0.0.1:" + fromPort + ">\r\n"
+        + "Content-Length: 0\r\n\r\n";
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   List<String> logLines() throws IOException {
     Path p = dir.resolve("calls.log");
     return Files.exists(p) ? Files.readAllLines(p) : List.of();

@@ -128,7 +128,7 @@ public final class Main {
     ManagementContext management = ManagementContext.get(system);
     management.bind(new ManagementContext.Parts(system, settings, policyStore, policies, admission, region.get()));
     if (gateway != null) {
-      initSipSockets(system, gateway, gatewayRef, admission);
+      initSipSockets(system, gateway, gatewayRef, admission, settings.leaveDrainTime());
     }
     management.sipListening();
     initJournalTasks(system, config, settings.journalCleanup(), registry, region.get());
@@ -162,7 +162,7 @@ public final class Main {
    * in-dialog requests of its calls still reach them; the sockets close once the node leaves.
    */
   private static void initSipSockets(ActorSystem<Void> system, SipGateway sockets, ActorRef<GatewayCommand> gatewayRef,
-      AdmissionControl admission) throws InterruptedException {
+      AdmissionControl admission, Duration drainTime) throws InterruptedException {
     sockets.start(gatewayRef);
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-new-calls", () -> {
@@ -170,6 +170,9 @@ public final class Main {
       log.info("leaving: new INVITEs get 503 (draining); calls go on while the shards move");
       return CompletableFuture.completedFuture(Done.getInstance());
     });
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "finish-transactions", () ->
+        CompletableFuture.supplyAsync(Done::getInstance,
+            CompletableFuture.delayedExecutor(drainTime.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)));
     shutdown.addTask(CoordinatedShutdown.PhaseClusterLeave(), "close-sip-gateway", () -> {
       sockets.close();
       return CompletableFuture.completedFuture(Done.getInstance());

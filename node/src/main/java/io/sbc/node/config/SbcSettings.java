@@ -29,7 +29,8 @@ public record SbcSettings(
     MidcallPolicy midcallPolicy,
     SessionTimerSettings sessionTimer,
     Duration optionsPing,
-    String adminToken) {
+    String adminToken,
+    Duration leaveDrainTime) {
 
   /**
    * RFC 4028 session timers the SBC runs on each leg. {@code minSe} is what it accepts (below:
@@ -131,7 +132,8 @@ public record SbcSettings(
             sbc.getDuration("session-timer.min-se"),
             RefreshMethod.valueOf(sbc.getString("session-timer.refresh-method").trim().toUpperCase(java.util.Locale.ROOT))),
         sbc.getDuration("options-ping"),
-        sbc.getString("http.admin-token"));
+        sbc.getString("http.admin-token"),
+        sbc.getDuration("leave.drain-time"));
   }
 
   public SbcSettings {
@@ -141,6 +143,10 @@ public record SbcSettings(
     }
     if (optionsPing.isNegative() || (!optionsPing.isZero() && optionsPing.toSeconds() < 1)) {
       throw new IllegalArgumentException("sbc.options-ping must be 0 (off) or at least 1s");
+    }
+    if (leaveDrainTime.isNegative() || leaveDrainTime.compareTo(Duration.ofSeconds(9)) > 0) {
+      // the coordinated-shutdown phase that waits for it times out after 10 s (application.conf)
+      throw new IllegalArgumentException("sbc.leave.drain-time must be between 0 and 9s");
     }
     if (journalCleanup.interval().isZero() || journalCleanup.interval().isNegative()) {
       throw new IllegalArgumentException("sbc.journal-cleanup.interval must be positive");
