@@ -153,17 +153,16 @@ final class NodeProcess implements AutoCloseable {
 
   /** Cluster members this node sees Up. */
   long upMembers() throws Exception {
-    Matcher m = UP.matcher(httpGet("/cluster/members"));
-    long n = 0;
-    while (m.find()) {
-      n++;
-    }
-    return n;
+    return matches(UP, "/cluster/members");
   }
 
   /** Shards of calls this node hosts (Pekko Management's shard listing). */
   long shards() throws Exception {
-    Matcher m = SHARD_IDS.matcher(httpGet("/cluster/shards/Call"));
+    return matches(SHARD_IDS, "/cluster/shards/Call");
+  }
+
+  private long matches(Pattern pattern, String path) throws Exception {
+    Matcher m = pattern.matcher(httpGet(path));
     long n = 0;
     while (m.find()) {
       n++;

@@ -84,9 +84,7 @@ class SipGatewayTest {
     try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
       client.setSoTimeout(5000);
       client.send(datagram(bad));
-      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
-      client.receive(answer);
-      String text = new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+      String text = receive(client);
       assertTrue(text.startsWith("SIP/2.0 400 "), text);
       assertTrue(text.contains("Call-ID: gw-test-1"), text);
       assertNull(inbound.poll(300, TimeUnit.MILLISECONDS), "a rejected request must not reach the sink");
@@ -147,16 +145,14 @@ class SipGatewayTest {
         admission.recordLag(1000); // entities report a second of queueing
       }
       client.send(datagram(invite("inv-1")));
-      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
-      client.receive(answer);
-      String text = new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+      String text = receive(client);
       assertTrue(text.startsWith("SIP/2.0 503 "), text);
       assertTrue(text.contains("Retry-After: 7"), text);
       assertTrue(text.contains("Call-ID: inv-1"), text);
       assertNull(inbound.poll(200, TimeUnit.MILLISECONDS), "a refused INVITE must not create a call");
       assertEquals(1, admission.rejected());
       // In-dialog traffic of admitted calls still flows while new calls are refused.
-      client.send(datagram(options("127.0.0.1", 5099, "").replace("To: <sip:sbc@127.0.0.1>", "To: <sip:sbc@127.0.0.1>;tag=x")));
+      client.send(datagram(inDialogOptions()));
       assertNotNull(inbound.poll(5, TimeUnit.SECONDS));
       for (int i = 0; i < 2000; i++) {
         admission.recordLag(0); // the node recovered
@@ -174,15 +170,13 @@ class SipGatewayTest {
       client.setSoTimeout(5000);
       admission.draining(true);
       client.send(datagram(invite("drain-1")));
-      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
-      client.receive(answer);
-      String text = new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+      String text = receive(client);
       assertTrue(text.startsWith("SIP/2.0 503 Service Unavailable (draining)"), text);
       assertTrue(text.contains("Retry-After: 7"), text);
       assertNull(inbound.poll(200, TimeUnit.MILLISECONDS), "a refused INVITE must not create a call");
       assertEquals(1, admission.refusedDraining());
       assertEquals(0, admission.rejected(), "not counted as overload");
-      client.send(datagram(options("127.0.0.1", 5099, "").replace("To: <sip:sbc@127.0.0.1>", "To: <sip:sbc@127.0.0.1>;tag=x")));
+      client.send(datagram(inDialogOptions()));
       assertNotNull(inbound.poll(5, TimeUnit.SECONDS), "in-dialog requests still reach their calls");
       admission.draining(false);
       client.send(datagram(invite("drain-2")));
@@ -190,6 +184,17 @@ class SipGatewayTest {
       assertNotNull(admitted);
       assertEquals("drain-2", admitted.message().getCallId().getCallId());
     }
+  }
+
+  private static String receive(DatagramSocket client) throws java.io.IOException {
+    DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+    client.receive(answer);
+    return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+  }
+
+  /** An OPTIONS with a To-tag: in-dialog traffic of a call already admitted. */
+  private static String inDialogOptions() {
+    return options("127.0.0.1", 5099, "").replace("To: <sip:sbc@127.0.0.1>", "To: <sip:sbc@127.0.0.1>;tag=x");
   }
 
   private static String invite(String callId) {

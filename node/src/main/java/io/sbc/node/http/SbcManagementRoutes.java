@@ -66,7 +66,7 @@ public final class SbcManagementRoutes implements ManagementRouteProvider {
         path("policy", () -> concat(
             get(() -> withParts(this::policyView)),
             put(() -> write(() -> jsonBody(body -> withParts(parts -> setGlobal(parts, body))))),
-            delete(() -> write(() -> withParts(parts -> stored(parts.policyStore().clearGlobal(), () -> policyView(parts))))))),
+            delete(() -> write(() -> withParts(this::clearGlobal))))),
         pathPrefix("routes", () -> path(PathMatchers.segment().slash("policy"), name -> concat(
             put(() -> write(() -> jsonBody(body -> withParts(parts -> setRoute(parts, name, body))))),
             delete(() -> write(() -> withParts(parts -> clearRoute(parts, name))))))),
@@ -101,6 +101,16 @@ public final class SbcManagementRoutes implements ManagementRouteProvider {
       log.info("midcall-signaling policy set to {} cluster-wide over HTTP", p.keyword());
       return json(StatusCodes.OK, JSON.createObjectNode().put("policy", p.keyword()));
     }));
+  }
+
+  /** The runtime value goes; the store's readers see that within about a second, so say what it is now. */
+  private Route clearGlobal(ManagementContext.Parts parts) {
+    return stored(parts.policyStore().clearGlobal(), () -> {
+      log.info("runtime midcall-signaling policy cleared over HTTP; the configured {} applies",
+          parts.settings().midcallPolicy().keyword());
+      return json(StatusCodes.OK, JSON.createObjectNode()
+          .put("policy", parts.settings().midcallPolicy().keyword()).putNull("runtime"));
+    });
   }
 
   private Route setRoute(ManagementContext.Parts parts, String name, JsonNode body) {
