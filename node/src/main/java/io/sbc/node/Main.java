@@ -222,12 +222,13 @@ public final class Main {
 
   /**
    * Values computed from others: seed nodes from SBC_SEED_NODES, the H2 URL and the durable
-   * policy store's directory from the data dir.
+   * policy store's directory from the data dir, Pekko's app-version from the build.
    */
   static Config withDerivedSettings(Config config) {
     Config out = PolicyStore.durableConfig(
             java.nio.file.Path.of(config.getString("sbc.data-dir")), config.getInt("sbc.cluster.port"))
         .withFallback(config);
+    out = out.withValue("pekko.cluster.app-version", ConfigValueFactory.fromAnyRef(appVersion(config)));
     out = out.withValue("pekko.cluster.roles",
         ConfigValueFactory.fromIterable(SbcSettings.parseRoles(config.getString("sbc.roles"))));
     String seeds = config.getString("sbc.cluster.seed-nodes").trim();
@@ -258,6 +259,27 @@ public final class Main {
           ConfigValueFactory.fromAnyRef("jdbc:h2:file:" + dir + "/journal;DB_CLOSE_ON_EXIT=FALSE"));
     }
     return out.resolve();
+  }
+
+  /** {@code sbc.app-version}, or when empty the version this jar was built as. */
+  static String appVersion(Config config) {
+    String configured = config.getString("sbc.app-version").trim();
+    if (!configured.isEmpty()) {
+      return configured;
+    }
+    java.util.Properties build = new java.util.Properties();
+    try (java.io.InputStream in = Main.class.getResourceAsStream("/sbc-build.properties")) {
+      if (in != null) {
+        build.load(in);
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot read sbc-build.properties: " + e.getMessage(), e);
+    }
+    String version = build.getProperty("version", "");
+    if (version.isEmpty() || version.startsWith("${")) {
+      throw new IllegalStateException("no build version in sbc-build.properties; set sbc.app-version (SBC_APP_VERSION)");
+    }
+    return version;
   }
 
   /** The gateway's counters, exported on /metrics. */
