@@ -36,14 +36,6 @@ public record SessionTimer(
     return refreshedAtMillis + SessionTimerHeaders.refreshDelayMillis(intervalSeconds);
   }
 
-  public SessionTimer refreshedAt(long nowMillis) {
-    return new SessionTimer(intervalSeconds, sbcRefreshes, peerSupportsTimer, peerAllowsUpdate, nowMillis);
-  }
-
-  public SessionTimer withInterval(long seconds) {
-    return new SessionTimer(seconds, sbcRefreshes, peerSupportsTimer, peerAllowsUpdate, refreshedAtMillis);
-  }
-
   public SessionTimer withoutUpdate() {
     return new SessionTimer(intervalSeconds, sbcRefreshes, peerSupportsTimer, false, refreshedAtMillis);
   }

@@ -8,8 +8,10 @@ import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static io.sbc.node.http.JsonReplies.JSON;
+import static io.sbc.node.http.JsonReplies.error;
+import static io.sbc.node.http.JsonReplies.json;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sbc.node.call.CallEntity;
@@ -21,7 +23,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -37,72 +38,65 @@ import org.apache.pekko.http.javadsl.server.Route;
  * recovered by the asking.
  */
 final class CallRoutes {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration ASK = Duration.ofSeconds(5);
   static final int DEFAULT_PAGE = 100;
   static final int MAX_PAGE = 1000;
 
   private CallRoutes() {}
 
-  /**
-   * The routes; {@code parts} gives the node's parts (or a 503), {@code write} wraps a write in the
-   * admin-token check, {@code error}/{@code json} complete a response.
-   */
+  /** The routes; {@code parts} gives the node's parts (or a 503), {@code write} wraps a write in the admin-token check. */
   static Route routes(Function<Function<ManagementContext.Parts, Route>, Route> parts,
-      Function<Supplier<Route>, Route> write, BiFunction<Integer, String, Route> error,
-      BiFunction<Integer, String, Route> json) {
+      Function<Supplier<Route>, Route> write) {
     Route list = get(() -> parameterOptional("offset", offset -> parameterOptional("limit", limit ->
-        parameterOptional("cluster", cluster -> parts.apply(p -> list(p, offset, limit, cluster, error, json))))));
+        parameterOptional("cluster", cluster -> parts.apply(p -> list(p, offset, limit, cluster))))));
     return pathPrefix("calls", () -> concat(
         pathEnd(() -> list),
         path(PathMatchers.segment(), id -> concat(
-            get(() -> parts.apply(p -> show(p, id, error, json))),
-            delete(() -> write.apply(() -> parts.apply(p -> hangUp(p, id, error, json))))))));
+            get(() -> parts.apply(p -> show(p, id))),
+            delete(() -> write.apply(() -> parts.apply(p -> hangUp(p, id))))))));
   }
 
-  private static Route show(ManagementContext.Parts p, String id, BiFunction<Integer, String, Route> error,
-      BiFunction<Integer, String, Route> json) {
+  private static Route show(ManagementContext.Parts p, String id) {
     return onComplete(describe(p, id), view -> {
       if (view.isFailure()) {
-        return error.apply(503, "the call did not answer: " + view.failed().get().getMessage());
+        return error(StatusCodes.SERVICE_UNAVAILABLE, "the call did not answer: " + view.failed().get().getMessage());
       }
       return view.get().exists()
-          ? json.apply(200, JSON.valueToTree(view.get()).toString())
-          : error.apply(404, "no call " + id);
+          ? json(StatusCodes.OK, JSON.valueToTree(view.get()))
+          : error(StatusCodes.NOT_FOUND, "no call " + id);
     });
   }
 
-  private static Route hangUp(ManagementContext.Parts p, String id, BiFunction<Integer, String, Route> error,
-      BiFunction<Integer, String, Route> json) {
+  private static Route hangUp(ManagementContext.Parts p, String id) {
     CompletionStage<HangUpResult> asked = AskPattern.ask(p.calls(),
         replyTo -> new ShardingEnvelope<>(id, new CallEntity.HangUp("hung up over HTTP", replyTo)),
         ASK, p.system().scheduler());
     return onComplete(asked, result -> {
       if (result.isFailure()) {
-        return error.apply(503, "the call did not answer: " + result.failed().get().getMessage());
+        return error(StatusCodes.SERVICE_UNAVAILABLE, "the call did not answer: " + result.failed().get().getMessage());
       }
       HangUpResult r = result.get();
       if (r.hungUp()) {
-        return json.apply(200, JSON.createObjectNode().put("id", id).put("hung-up", true).toString());
+        return json(StatusCodes.OK, JSON.createObjectNode().put("id", id).put("hung-up", true));
       }
       return r.phase().equals("CALLING")
-          ? error.apply(409, "call " + id + " is not established yet (ringing)")
-          : error.apply(404, "no call " + id);
+          ? error(StatusCodes.CONFLICT, "call " + id + " is not established yet (ringing)")
+          : error(StatusCodes.NOT_FOUND, "no call " + id);
     });
   }
 
   private static Route list(ManagementContext.Parts p, Optional<String> offsetText, Optional<String> limitText,
-      Optional<String> cluster, BiFunction<Integer, String, Route> error, BiFunction<Integer, String, Route> json) {
+      Optional<String> cluster) {
     int offset;
     int limit;
     try {
       offset = Integer.parseInt(offsetText.orElse("0"));
       limit = Integer.parseInt(limitText.orElse(Integer.toString(DEFAULT_PAGE)));
     } catch (NumberFormatException e) {
-      return error.apply(400, "offset and limit must be whole numbers");
+      return error(StatusCodes.BAD_REQUEST, "offset and limit must be whole numbers");
     }
     if (offset < 0 || limit < 1 || limit > MAX_PAGE) {
-      return error.apply(400, "offset must be >= 0 and limit between 1 and " + MAX_PAGE);
+      return error(StatusCodes.BAD_REQUEST, "offset must be >= 0 and limit between 1 and " + MAX_PAGE);
     }
     boolean wholeCluster = cluster.map(Boolean::parseBoolean).orElse(false);
     CompletionStage<List<String>> ids = wholeCluster ? CallDirectory.cluster(p.system()) : CallDirectory.local(p.system());
@@ -130,8 +124,8 @@ final class CallRoutes {
       });
     });
     return onComplete(page, out -> out.isSuccess()
-        ? json.apply(200, out.get().toString())
-        : error.apply(503, "could not list the calls: " + out.failed().get().getMessage()));
+        ? json(StatusCodes.OK, out.get())
+        : error(StatusCodes.SERVICE_UNAVAILABLE, "could not list the calls: " + out.failed().get().getMessage()));
   }
 
   private static CompletionStage<CallView> describe(ManagementContext.Parts p, String id) {

@@ -11,10 +11,13 @@ import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
+import static io.sbc.node.http.JsonReplies.JSON;
+import static io.sbc.node.http.JsonReplies.error;
+import static io.sbc.node.http.JsonReplies.errorResponse;
+import static io.sbc.node.http.JsonReplies.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sbc.node.policy.MidcallPolicy;
 import io.sbc.node.routing.RouteTable;
@@ -23,9 +26,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ExtendedActorSystem;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -46,7 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SbcManagementRoutes implements ManagementRouteProvider {
   private static final Logger log = LoggerFactory.getLogger(SbcManagementRoutes.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ManagementContext context;
   private final AdminToken token;
@@ -70,9 +69,7 @@ public final class SbcManagementRoutes implements ManagementRouteProvider {
         pathPrefix("routes", () -> path(PathMatchers.segment().slash("policy"), name -> concat(
             put(() -> write(() -> jsonBody(body -> withParts(parts -> setRoute(parts, name, body))))),
             delete(() -> write(() -> withParts(parts -> clearRoute(parts, name))))))),
-        CallRoutes.routes(this::withParts, this::write, (status, message) -> error(StatusCodes.get(status), message),
-            (status, body) -> complete(HttpResponse.create().withStatus(StatusCodes.get(status))
-                .withEntity(ContentTypes.APPLICATION_JSON, body))),
+        CallRoutes.routes(this::withParts, this::write),
         path("drain", () -> concat(
             get(() -> withParts(this::drainView)),
             post(() -> write(() -> withParts(parts -> drain(parts, true)))),
@@ -176,9 +173,8 @@ public final class SbcManagementRoutes implements ManagementRouteProvider {
   private Route write(Supplier<Route> then) {
     return optionalHeaderValueByName("Authorization", auth -> switch (token.check(auth)) {
       case ALLOWED -> then.get();
-      case UNAUTHORIZED -> complete(HttpResponse.create().withStatus(StatusCodes.UNAUTHORIZED)
-          .addHeader(RawHeader.create("WWW-Authenticate", "Bearer"))
-          .withEntity(ContentTypes.APPLICATION_JSON, errorBody("missing or wrong admin token")));
+      case UNAUTHORIZED -> complete(errorResponse(StatusCodes.UNAUTHORIZED, "missing or wrong admin token")
+          .addHeader(RawHeader.create("WWW-Authenticate", "Bearer")));
       case WRITES_DISABLED -> error(StatusCodes.FORBIDDEN,
           "writes are disabled: this node has no admin token (SBC_ADMIN_TOKEN)");
     });
@@ -194,17 +190,5 @@ public final class SbcManagementRoutes implements ManagementRouteProvider {
       }
       return body != null && body.isObject() ? then.apply(body) : error(StatusCodes.BAD_REQUEST, "body must be a JSON object");
     });
-  }
-
-  private static Route json(StatusCode status, JsonNode body) {
-    return complete(HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, body.toString()));
-  }
-
-  private static Route error(StatusCode status, String message) {
-    return complete(HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, errorBody(message)));
-  }
-
-  private static String errorBody(String message) {
-    return JSON.createObjectNode().put("error", message).toString();
   }
 }
