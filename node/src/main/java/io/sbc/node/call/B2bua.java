@@ -4,7 +4,9 @@ import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
 import io.sbc.gateway.Flow;
 import io.sbc.gateway.GatewayCommand;
+import io.sbc.node.dialog.CallEvent;
 import io.sbc.node.dialog.CallState;
+import io.sbc.node.dialog.InFlight;
 import io.sbc.node.dialog.Leg;
 import io.sbc.node.dialog.Leg.Side;
 import io.sbc.node.dialog.Phase;
@@ -89,14 +91,42 @@ final class B2bua {
     this.responses = new Responses(call, transactions, tx, sessionTimers, keepAlive, teardown, effects, metrics);
   }
 
-  /** Rebuilds the live dialog after recovery (failover or restart of the entity). */
+  /**
+   * Rebuilds the call after recovery: as a hand-off left it, with its transactions in flight, or
+   * the live dialog from the journal (fail-over, or an entity restarted).
+   */
   void recovered(PersistedCall state) {
+    InFlight handedOff = state.handedOff();
+    if (handedOff != null && call.leg(Side.A) == null) {
+      resume(handedOff, state instanceof Established est ? est : null);
+      return;
+    }
     if (state instanceof Established est && call.recover(est)) {
       log.info("call {} recovered: A {} / B {}", entityId, call.leg(Side.A).callId(), call.leg(Side.B).callId());
       call.trail().add("recovered from the journal on this node (fail-over, hand-off or restart)");
       sessionTimers.recovered(est.timerA(), est.timerB());
       keepAlive.start(sessionTimers.running());
     }
+  }
+
+  private void resume(InFlight f, Established est) {
+    call.resume(f, est);
+    tx.resume(f);
+    if (call.confirmed() && est != null) {
+      sessionTimers.recovered(est.timerA(), est.timerB());
+      keepAlive.start(sessionTimers.running());
+    }
+    long ago = System.currentTimeMillis() - f.savedAtMillis();
+    log.info("call {}: taken over from a hand-off {} ms ago ({}, {} server and {} client transaction(s) in flight)",
+        entityId, ago, f.phase(), f.servers().size(), f.clients().size());
+    call.trail().add("taken over from a hand-off to this node (" + f.phase() + ", " + f.clients().size()
+        + " request(s) awaiting an answer)");
+    effects.persist(new CallEvent.Resumed());
+  }
+
+  /** What a hand-off to another node must carry (null: nothing would be lost). */
+  InFlight inFlight() {
+    return tx.inFlight();
   }
 
   /** After each message: what the journal must learn, and the linger of a call that is over. */

@@ -12,6 +12,7 @@ import io.sbc.gateway.InboundSink;
 import io.sbc.gateway.SipMessageJson;
 import io.sbc.node.config.SbcSettings;
 import io.sbc.node.dialog.CallEvent;
+import io.sbc.node.dialog.InFlight;
 import io.sbc.node.dialog.PersistedCall;
 import io.sbc.node.transaction.CallTimers;
 import io.sbc.node.transaction.Effects;
@@ -222,7 +223,7 @@ public final class CallEntity
 
   @Override
   public PersistedCall emptyState() {
-    return new PersistedCall.NoCall(false);
+    return new PersistedCall.NoCall(false, null);
   }
 
   /** A new call has nothing to replay; an existing one never snapshots (a few events at most). */
@@ -240,11 +241,32 @@ public final class CallEntity
   @Override
   public CommandHandler<Command, CallEvent, PersistedCall> commandHandler() {
     return newCommandHandlerBuilder().forAnyState()
-        .onCommand(Stop.class, (PersistedCall state, Stop stop) ->
-            rewrite ? persist(List.of(), List.of()).thenStop() : Effect().stop())
+        .onCommand(Stop.class, (PersistedCall state, Stop stop) -> stop())
         .onCommand(RetryWrites.class, (PersistedCall state, RetryWrites retry) ->
             apply(new Effects.Outcome(List.of(), List.of(), false)))
         .onAnyCommand((state, command) -> apply(handle(command)));
+  }
+
+  /**
+   * Passivation or a hand-off to another node: what is in flight (a call being set up, a
+   * transaction awaiting its answer) is written first, for the next incarnation to take over, as
+   * are the events a failed write lost.
+   */
+  private Effect<CallEvent, PersistedCall> stop() {
+    InFlight inFlight = null;
+    try {
+      inFlight = b2bua.inFlight();
+    } catch (RuntimeException e) { // never keep a shard's hand-off waiting on a call we cannot write down
+      context.getLog().error("call {}: could not write down what was in flight at its hand-off", persistenceId().id(), e);
+    }
+    if (inFlight == null && !rewrite) {
+      return Effect().stop();
+    }
+    if (inFlight != null) {
+      context.getLog().info("call {}: handing off with {} transaction(s) in flight ({})", persistenceId().id(),
+          inFlight.servers().size() + inFlight.clients().size(), inFlight.phase());
+    }
+    return persist(inFlight == null ? List.of() : List.of(new CallEvent.HandedOff(inFlight)), List.of()).thenStop();
   }
 
   private Effect<CallEvent, PersistedCall> apply(Effects.Outcome outcome) {

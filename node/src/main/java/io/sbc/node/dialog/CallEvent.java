@@ -30,4 +30,13 @@ public sealed interface CallEvent extends CborSerializable {
   record SessionExpired(Leg.Side side) implements CallEvent {}
 
   record CallEnded(String reason) implements CallEvent {}
+
+  /**
+   * The entity stopped for a hand-off to another node with something in flight (see {@link
+   * InFlight}); the next incarnation rebuilds from it.
+   */
+  record HandedOff(InFlight inFlight) implements CallEvent {}
+
+  /** A new incarnation took over what was in flight: the journal's {@link InFlight} is spent. */
+  record Resumed() implements CallEvent {}
 }

@@ -33,6 +33,8 @@ public final class CallState {
   private Leg persistedA;
   private Leg persistedB;
   private final CallTrail trail = new CallTrail();
+  /** The journal holds a hand-off of this call, so its end must be written too. */
+  private boolean handOffJournaled;
 
   public CallState(CallIds callIds) {
     this.callIds = callIds;
@@ -126,9 +128,45 @@ public final class CallState {
   /** The call is over; returns whether the journal holds it (and so needs its end). */
   public boolean end() {
     phase = Phase.ENDED;
-    boolean wasPersisted = persisted;
+    boolean wasPersisted = persisted || handOffJournaled;
     persisted = false;
+    handOffJournaled = false;
     return wasPersisted;
+  }
+
+  /**
+   * The call's part of what a hand-off must carry (the transactions are added by the transaction
+   * layer): null when nothing of it would be lost, i.e. an established call without open
+   * transactions, or a call that is over.
+   */
+  public InFlight inFlight(List<InFlight.Server> servers, List<InFlight.Client> clients, List<InFlight.SentAck> acks) {
+    boolean busy = !clients.isEmpty() || servers.stream().anyMatch(s -> s.finalStatus() == 0 || s.awaitingAck());
+    if (phase == Phase.IDLE || !(phase == Phase.CALLING || busy) || a == null) {
+      return null;
+    }
+    return new InFlight(System.currentTimeMillis(), phase, a, b, route, persisted, servers, clients, acks,
+        trail.entries());
+  }
+
+  /**
+   * Rebuilds the call as a hand-off left it (instead of {@link #recover}); the legs' CSeqs jump
+   * ahead as after any recovery, since a fail-over after the hand-off may find them stale.
+   */
+  public void resume(InFlight f, Established est) {
+    a = f.a().withLocalCseqBumpedBy(CSEQ_STEP_AFTER_RECOVERY);
+    b = f.b() == null ? null : f.b().withLocalCseqBumpedBy(CSEQ_STEP_AFTER_RECOVERY);
+    route = f.route() == null ? RouteTable.DEFAULT_ROUTE : f.route();
+    phase = f.phase();
+    if (est != null) {
+      setupSdpA = est.setupSdpA() == null ? "" : est.setupSdpA();
+      setupSdpB = est.setupSdpB() == null ? "" : est.setupSdpB();
+    }
+    persisted = f.confirmedInJournal() && phase == Phase.CONFIRMED;
+    persistedA = a;
+    persistedB = b;
+    // the journal holds this call now, even if it never got confirmed: its end must be written
+    handOffJournaled = true;
+    trail.restore(f.trail());
   }
 
   /**
@@ -139,6 +177,7 @@ public final class CallState {
     if (a != null) {
       return false;
     }
+    handOffJournaled = false;
     a = est.a().withLocalCseqBumpedBy(CSEQ_STEP_AFTER_RECOVERY);
     b = est.b().withLocalCseqBumpedBy(CSEQ_STEP_AFTER_RECOVERY);
     persistedA = a;

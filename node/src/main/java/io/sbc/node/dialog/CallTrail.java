@@ -26,6 +26,13 @@ public final class CallTrail {
     entries.addLast(new Entry(System.currentTimeMillis(), what));
   }
 
+  /** Starts from what an earlier incarnation wrote (a hand-off), before anything new. */
+  void restore(List<Entry> earlier) {
+    entries.clear();
+    int skip = Math.max(0, earlier.size() - MAX_ENTRIES);
+    earlier.stream().skip(skip).forEach(entries::addLast);
+  }
+
   public List<Entry> entries() {
     return List.copyOf(entries);
   }

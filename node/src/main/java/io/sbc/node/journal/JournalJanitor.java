@@ -26,6 +26,16 @@ public final class JournalJanitor implements AutoCloseable {
       "DELETE FROM \"event_journal\" WHERE \"persistence_id\" IN ("
           + "SELECT \"persistence_id\" FROM \"event_journal\""
           + " WHERE \"event_ser_manifest\" IN (?, ?) AND \"write_timestamp\" < ?)";
+  /**
+   * A call handed off while it was being set up sits in the journal without a dialog; if it never
+   * got one (its node died before it ended) nothing writes its end. Setup lasts at most timer C
+   * (3 min), so such a call older than the retention is over.
+   */
+  private static final String DELETE_ABANDONED_SETUPS =
+      "DELETE FROM \"event_journal\" WHERE \"persistence_id\" IN ("
+          + "SELECT \"persistence_id\" FROM \"event_journal\" GROUP BY \"persistence_id\""
+          + " HAVING MAX(\"write_timestamp\") < ?"
+          + " AND SUM(CASE WHEN \"event_ser_manifest\" IN (?, ?) THEN 1 ELSE 0 END) = 0)";
 
   private final String url;
   private final String user;
@@ -42,14 +52,22 @@ public final class JournalJanitor implements AutoCloseable {
     this.deletedRows = deletedRows;
   }
 
-  /** Deletes every event of calls whose end was persisted before {@code now - retention}. */
+  /**
+   * Deletes every event of calls whose end was persisted before {@code now - retention}, and of
+   * calls never established whose last event is older than that.
+   */
   int runOnce(long nowMillis) throws SQLException {
+    long before = nowMillis - retention.toMillis();
     try (Connection c = DriverManager.getConnection(url, user, password);
-        PreparedStatement st = c.prepareStatement(DELETE_ENDED)) {
-      st.setString(1, EventManifests.ENDED.get(0));
-      st.setString(2, EventManifests.ENDED.get(1));
-      st.setLong(3, nowMillis - retention.toMillis());
-      int rows = st.executeUpdate();
+        PreparedStatement ended = c.prepareStatement(DELETE_ENDED);
+        PreparedStatement abandoned = c.prepareStatement(DELETE_ABANDONED_SETUPS)) {
+      ended.setString(1, EventManifests.ENDED.get(0));
+      ended.setString(2, EventManifests.ENDED.get(1));
+      ended.setLong(3, before);
+      abandoned.setLong(1, before);
+      abandoned.setString(2, EventManifests.ESTABLISHED.get(0));
+      abandoned.setString(3, EventManifests.ESTABLISHED.get(1));
+      int rows = ended.executeUpdate() + abandoned.executeUpdate();
       deletedRows.accept(rows);
       return rows;
     }

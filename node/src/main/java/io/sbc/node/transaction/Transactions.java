@@ -66,6 +66,22 @@ public final class Transactions {
     acksSent.remove(inviteBranch);
   }
 
+  Iterable<ServerTransaction> servers() {
+    return servers.values();
+  }
+
+  Iterable<ClientTransaction> clients() {
+    return clients.values();
+  }
+
+  Map<String, byte[]> acksSent() {
+    return acksSent;
+  }
+
+  boolean awaitsAck(ServerTransaction st) {
+    return awaitingAck.get(new AckKey(st.side(), st.cseq())) == st;
+  }
+
   void awaitAck(ServerTransaction st) {
     awaitingAck.put(new AckKey(st.side(), st.cseq()), st);
   }

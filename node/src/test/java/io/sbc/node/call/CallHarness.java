@@ -79,7 +79,14 @@ final class CallHarness {
     call = kit.spawn(CallEntity.create(entityId, shard.ref(), services));
   }
 
-  /** Stops this incarnation (as passivation or a node loss would) and waits for it to end. */
+  /** Kills this incarnation without a word (as a node loss would) and waits for it to end. */
+  void kill() {
+    TestProbe<Object> watcher = kit.createTestProbe();
+    kit.stop(call);
+    watcher.expectTerminated(call, Duration.ofSeconds(3));
+  }
+
+  /** Stops this incarnation (as passivation or a shard's hand-off does) and waits for it to end. */
   void stop() {
     TestProbe<Object> watcher = kit.createTestProbe();
     call.tell(new CallEntity.Stop());

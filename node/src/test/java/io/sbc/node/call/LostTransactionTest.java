@@ -45,7 +45,7 @@ class LostTransactionTest {
     SIPRequest relayed = (SIPRequest) h.next();
     assertEquals("INVITE", relayed.getMethod());
 
-    h.stop(); // the node holding the call dies with the transaction
+    h.kill(); // the node holding the call dies with the transaction
     h.spawn();
     h.send(SipCodec.encode(CallHarness.response(relayed, 200, null, "", CallHarness.B_SDP)), h.fromB);
     SIPRequest ack = assertInstanceOf(SIPRequest.class, h.next());

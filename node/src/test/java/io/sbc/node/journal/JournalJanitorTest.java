@@ -26,11 +26,19 @@ class JournalJanitorTest {
     insert("Call|old-running", 1, established, NOW - 600_000);
     insert("Call|recently-ended", 1, established, NOW - 100_000);
     insert("Call|recently-ended", 2, ended, NOW - 60_000);
+    String handedOff = CallEvent.HandedOff.class.getName();
+    insert("Call|abandoned-setup", 1, handedOff, NOW - 600_000);
+    insert("Call|ringing-after-hand-off", 1, handedOff, NOW - 60_000);
+    insert("Call|handed-off-running", 1, established, NOW - 900_000);
+    insert("Call|handed-off-running", 2, handedOff, NOW - 600_000);
 
     AtomicLong counted = new AtomicLong();
     JournalJanitor janitor = new JournalJanitor(URL, "sa", "", Duration.ofMinutes(5), counted::addAndGet);
-    assertEquals(2, janitor.runOnce(NOW));
-    assertEquals(2, counted.get());
+    assertEquals(3, janitor.runOnce(NOW));
+    assertEquals(3, counted.get());
+    assertEquals(0, rows("Call|abandoned-setup"), "a setup whose node died long ago is gone");
+    assertEquals(1, rows("Call|ringing-after-hand-off"), "a recent hand-off of a setup stays");
+    assertEquals(2, rows("Call|handed-off-running"), "an established call stays, hand-off or not");
     assertEquals(0, rows("Call|old-ended"));
     assertEquals(1, rows("Call|old-running"), "a call still up keeps its dialog");
     assertEquals(2, rows("Call|recently-ended"), "a lingering call keeps its events");
