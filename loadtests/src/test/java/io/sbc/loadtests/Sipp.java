@@ -59,6 +59,38 @@ final class Sipp implements AutoCloseable {
     return process.isAlive();
   }
 
+  long pid() {
+    return process.pid();
+  }
+
+  /**
+   * Keys for SIPp's remote control (started with {@code -cp port}): e.g. "p" pauses or resumes new
+   * calls, "q" stops making calls and exits once the running ones are over.
+   */
+  static void control(int controlPort, String keys) throws IOException {
+    byte[] bytes = keys.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    try (java.net.DatagramSocket socket = new java.net.DatagramSocket()) {
+      socket.send(new java.net.DatagramPacket(bytes, bytes.length,
+          new java.net.InetSocketAddress("127.0.0.1", controlPort)));
+    }
+  }
+
+  /** The response times (ms) of one rtd of a UAC run with {@code -trace_rtt -rtt_freq 1}. */
+  List<Long> responseTimes(int rtd) throws IOException {
+    List<Long> out = new ArrayList<>();
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith("_rtt.csv")).toList()) {
+        for (String line : Files.readAllLines(f)) {
+          String[] cols = line.split(";");
+          if (cols.length >= 3 && cols[2].trim().equals(Integer.toString(rtd))) {
+            out.add(Math.round(Double.parseDouble(cols[1].trim())));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** The last row of SIPp's statistics file, by column name. */
   Map<String, String> lastStats() throws IOException {
     List<String> lines = Files.readAllLines(dir.resolve("stat.csv"));

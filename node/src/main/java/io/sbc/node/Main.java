@@ -290,6 +290,7 @@ public final class Main {
     counter(registry, "sbc_sip_bad_requests_answered", stats.badRequestsAnswered);
     counter(registry, "sbc_sip_messages_dropped", stats.dropped);
     counter(registry, "sbc_sip_send_failures", stats.sendFailures);
+    counter(registry, "sbc_sip_sends_dropped_after_close", stats.droppedAfterClose);
     counter(registry, "sbc_sip_keepalives", stats.keepAlives);
     return stats;
   }

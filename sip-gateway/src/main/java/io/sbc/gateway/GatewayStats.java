@@ -9,5 +9,7 @@ public final class GatewayStats {
   public final LongAdder badRequestsAnswered = new LongAdder();
   public final LongAdder dropped = new LongAdder();
   public final LongAdder sendFailures = new LongAdder();
+  /** Sends after the sockets closed (a leaving node), dropped like a lost datagram. */
+  public final LongAdder droppedAfterClose = new LongAdder();
   public final LongAdder keepAlives = new LongAdder();
 }

@@ -55,6 +55,8 @@ public final class SipGateway implements AutoCloseable {
   private final Map<String, Channel> connections = new ConcurrentHashMap<>();
   private final Map<InetSocketAddress, ChannelFuture> outbound = new ConcurrentHashMap<>();
   private volatile ActorRef<GatewayCommand> self;
+  /** The sockets are closed (the node is leaving): sends are dropped, as a lost datagram would be. */
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private Channel udp;
   private Channel tcpServer;
 
@@ -106,6 +108,12 @@ public final class SipGateway implements AutoCloseable {
    * if it is still open, else a connection to the remote address (opened on demand and reused).
    */
   public void send(Flow flow, byte[] bytes, Consumer<String> onFailure) {
+    if (closed.get()) {
+      // Calls of other nodes still anchored here: their retransmission timers re-home the
+      // request on a live gateway once this node is gone, so this is a loss, not a failure.
+      stats.droppedAfterClose.increment();
+      return;
+    }
     if (flow.transport() == Transport.UDP) {
       ByteBuf buf = Unpooled.wrappedBuffer(bytes);
       udp.writeAndFlush(new DatagramPacket(buf, flow.remote()))
@@ -315,6 +323,9 @@ public final class SipGateway implements AutoCloseable {
 
   @Override
   public void close() {
+    if (closed.compareAndSet(false, true)) {
+      log.info("SIP sockets closing: what is still sent through this node is dropped from now on");
+    }
     if (udp != null) {
       udp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }

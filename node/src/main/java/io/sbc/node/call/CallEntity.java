@@ -88,8 +88,14 @@ public final class CallEntity
   /** An operator hangs the call up (HTTP {@code DELETE /sbc/calls/{id}}): BYE on both legs. */
   public record HangUp(String reason, ActorRef<HangUpResult> replyTo) implements Command {}
 
-  /** Stop message for passivation. */
+  /** Stop message for passivation and for a shard's hand-off to another node. */
   public record Stop() implements Command {}
+
+  /**
+   * What was in flight at a stop has been written (local only: sent to itself): stop now, unless
+   * messages that came meanwhile changed the call, which is then written down again.
+   */
+  public record InFlightWritten() implements Command {}
 
   /** Writes again the events a failed journal write lost (sent to itself after a restart). */
   public record RetryWrites() implements Command {}
@@ -177,6 +183,12 @@ public final class CallEntity
   private long sequenceBeforeUnconfirmed;
   /** After a restart: {@link #unconfirmed} must be written again before anything new. */
   private boolean rewrite;
+  /** Told to stop: writing down what is in flight before it does. */
+  private boolean stopping;
+  /** A message was handled since what was in flight was last written. */
+  private boolean changedSinceWritten;
+  /** The journal holds what this incarnation had in flight at its stop. */
+  private boolean inFlightWritten;
 
   private CallEntity(
       String entityId,
@@ -242,31 +254,48 @@ public final class CallEntity
   public CommandHandler<Command, CallEvent, PersistedCall> commandHandler() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Stop.class, (PersistedCall state, Stop stop) -> stop())
+        .onCommand(InFlightWritten.class, (PersistedCall state, InFlightWritten w) ->
+            changedSinceWritten ? stop() : Effect().stop())
         .onCommand(RetryWrites.class, (PersistedCall state, RetryWrites retry) ->
             apply(new Effects.Outcome(List.of(), List.of(), false)))
-        .onAnyCommand((state, command) -> apply(handle(command)));
+        .onAnyCommand((state, command) -> {
+          changedSinceWritten |= stopping;
+          return apply(handle(command));
+        });
   }
 
   /**
    * Passivation or a hand-off to another node: what is in flight (a call being set up, a
    * transaction awaiting its answer) is written first, for the next incarnation to take over, as
-   * are the events a failed write lost.
+   * are the events a failed write lost. Messages that reach the entity while that write runs are
+   * stashed; they are handled once it is done (a stop right after the write would drop them, e.g.
+   * the answer to the very request written down, which no peer sends twice), and what they
+   * changed is written again before the entity stops.
    */
   private Effect<CallEvent, PersistedCall> stop() {
+    stopping = true;
+    changedSinceWritten = false;
     InFlight inFlight = null;
     try {
       inFlight = b2bua.inFlight();
     } catch (RuntimeException e) { // never keep a shard's hand-off waiting on a call we cannot write down
       context.getLog().error("call {}: could not write down what was in flight at its hand-off", persistenceId().id(), e);
     }
-    if (inFlight == null && !rewrite) {
-      return Effect().stop();
-    }
+    List<CallEvent> events;
     if (inFlight != null) {
       context.getLog().info("call {}: handing off with {} transaction(s) in flight ({})", persistenceId().id(),
           inFlight.servers().size() + inFlight.clients().size(), inFlight.phase());
+      events = List.of(new CallEvent.HandedOff(inFlight));
+    } else if (inFlightWritten) {
+      events = List.of(new CallEvent.Resumed()); // what was written is over: the next incarnation must not redo it
+    } else {
+      events = List.of();
     }
-    return persist(inFlight == null ? List.of() : List.of(new CallEvent.HandedOff(inFlight)), List.of()).thenStop();
+    inFlightWritten = inFlight != null;
+    if (events.isEmpty() && !rewrite) {
+      return Effect().stop();
+    }
+    return persist(events, List.of()).thenRun(s -> context.getSelf().tell(new InFlightWritten()));
   }
 
   private Effect<CallEvent, PersistedCall> apply(Effects.Outcome outcome) {

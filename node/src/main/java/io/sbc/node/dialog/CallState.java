@@ -141,8 +141,8 @@ public final class CallState {
    */
   public InFlight inFlight(List<InFlight.Server> servers, List<InFlight.Client> clients, List<InFlight.SentAck> acks) {
     boolean busy = !clients.isEmpty() || servers.stream().anyMatch(s -> s.finalStatus() == 0 || s.awaitingAck());
-    if (phase == Phase.IDLE || !(phase == Phase.CALLING || busy) || a == null) {
-      return null;
+    if (a == null || !(phase == Phase.CALLING || (phase == Phase.CONFIRMED && busy))) {
+      return null; // an ended call only answers retransmissions: nothing a peer waits for
     }
     return new InFlight(System.currentTimeMillis(), phase, a, b, route, persisted, servers, clients, acks,
         trail.entries());

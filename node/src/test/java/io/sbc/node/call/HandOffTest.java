@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigFactory;
 import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
 import io.sbc.node.dialog.CallEvent;
+import io.sbc.node.dialog.InFlight;
 import io.sbc.protocol.SipCodec;
 import java.time.Duration;
 import java.util.List;
@@ -77,6 +78,33 @@ class HandOffTest {
     SIPRequest bye = (SIPRequest) h.next();
     assertEquals("BYE", bye.getMethod());
     assertTrue(bye.getCSeq().getSeqNumber() > relayed.getCSeq().getSeqNumber());
+  }
+
+  @Test
+  void anAnswerArrivingWhileTheHandOffIsWrittenIsHandledAndWhatFollowsIsWrittenAgain() throws Exception {
+    CallHarness h = new CallHarness(KIT, CONFIG);
+    h.invite("");
+    h.answer("");
+    h.fromA("INVITE", "", CallHarness.A_SDP);
+    assertEquals(100, ((SIPResponse) h.next()).getStatusCode());
+    SIPRequest relayed = (SIPRequest) h.next();
+    org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<Object> watcher = KIT.createTestProbe();
+    h.call.tell(new CallEntity.Stop());
+    // B's answer reaches the entity while it writes what is in flight: stashed, never dropped
+    h.send(SipCodec.encode(CallHarness.response(relayed, 200, null, "", CallHarness.B_SDP)), h.fromB);
+    SIPResponse toA = assertInstanceOf(SIPResponse.class, h.next());
+    assertEquals(200, toA.getStatusCode());
+    watcher.expectTerminated(h.call, Duration.ofSeconds(3));
+    List<Object> events = persisted(h);
+    CallEvent.HandedOff last = assertInstanceOf(CallEvent.HandedOff.class, events.get(events.size() - 1));
+    assertTrue(last.inFlight().clients().isEmpty(), "written again: B's transaction is over, " + last.inFlight());
+    assertTrue(last.inFlight().servers().stream().anyMatch(InFlight.Server::awaitingAck), "A's 2xx awaits its ACK");
+
+    h.spawn();
+    h.ackFromA(null);
+    SIPRequest ack = (SIPRequest) h.next();
+    assertEquals("ACK", ack.getMethod());
+    assertEquals(relayed.getCSeq().getSeqNumber(), ack.getCSeq().getSeqNumber());
   }
 
   @Test
