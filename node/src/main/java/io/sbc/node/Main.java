@@ -123,7 +123,8 @@ public final class Main {
         settings.routes(), settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
     LiveGateways gateways = LiveGateways.cluster(system, gatewayRef, settings.sip().hostPort(), GatewayDirectory.start(system));
     CallServices services = new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef,
-        new CallMetrics(registry), admission, policies, gateways);
+        new CallMetrics(registry), admission, policies, gateways,
+        entityId -> region.get().tell(new ShardingEnvelope<>(entityId, new CallEntity.Wake())));
     region.set(CallEntity.init(system, services));
     ManagementContext management = ManagementContext.get(system);
     management.bind(new ManagementContext.Parts(system, settings, policyStore, policies, admission, region.get()));

@@ -238,7 +238,9 @@ final class B2bua {
     }
     String method = req.getMethod();
     call.setLeg(from.withRemoteCseq(cseq));
-    if (method.equals("INVITE") || method.equals("UPDATE")) {
+    if (method.equals("BYE")) {
+      byeFrom(st, req, side);
+    } else if (method.equals("INVITE") || method.equals("UPDATE")) {
       Optional<MidcallRules.Relay> relay = reOffers.onOffer(req, st, side);
       if (relay.isPresent()) {
         relay(st, req, side, relay.get().body().orElse(null), sessionTimers.requestHeaders(side.other()));
@@ -246,6 +248,17 @@ final class B2bua {
     } else {
       relay(st, req, side, null, null);
     }
+  }
+
+  /**
+   * A BYE cannot fail (RFC 3261 §15.1.1): the SBC answers it at once and ends the other leg with
+   * its own BYE, so a peer's hang-up never waits for, or depends on, the far leg's answer (which
+   * a hand-off or a lost node may lose). The BYE carries the peer's end-to-end headers (Reason).
+   */
+  private void byeFrom(ServerTransaction st, SIPRequest req, Side side) throws Exception {
+    tx.respond(st, 200, "OK", null);
+    tx.sendInDialog(side.other(), "BYE", req, null, null);
+    teardown.endCall("BYE from leg " + side, 0);
   }
 
   /**
@@ -350,7 +363,9 @@ final class B2bua {
 
   void onTimer(TimerKey key) throws Exception {
     if (key instanceof Linger) {
-      if (call.phase() == Phase.IDLE || call.phase() == Phase.ENDED) {
+      if (transactions.clientsOpen()) {
+        effects.startTimer(new Linger(), services.settings().linger()); // e.g. the last BYE is not answered yet
+      } else if (call.phase() == Phase.IDLE || call.phase() == Phase.ENDED) {
         effects.passivate();
       }
       return;

@@ -165,6 +165,7 @@ public final class CallEntity
   private static final int STASH_CAPACITY = 64;
 
   private final boolean fresh;
+  private final String entityId;
   private final CallServices services;
   private final B2bua b2bua;
   private final ActorContext<Command> context;
@@ -199,6 +200,7 @@ public final class CallEntity
       boolean fresh) {
     super(PersistenceId.of(ENTITY_KEY.name(), entityId), services.settings().journalBackoff().strategy());
     this.fresh = fresh;
+    this.entityId = entityId;
     this.services = services;
     this.context = context;
     this.shard = shard;
@@ -255,7 +257,7 @@ public final class CallEntity
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Stop.class, (PersistedCall state, Stop stop) -> stop())
         .onCommand(InFlightWritten.class, (PersistedCall state, InFlightWritten w) ->
-            changedSinceWritten ? stop() : Effect().stop())
+            changedSinceWritten ? stop() : wakeSuccessorAndStop())
         .onCommand(RetryWrites.class, (PersistedCall state, RetryWrites retry) ->
             apply(new Effects.Outcome(List.of(), List.of(), false)))
         .onAnyCommand((state, command) -> {
@@ -296,6 +298,18 @@ public final class CallEntity
       return Effect().stop();
     }
     return persist(events, List.of()).thenRun(s -> context.getSelf().tell(new InFlightWritten()));
+  }
+
+  /**
+   * The next incarnation must run the timers of what was written (retransmissions, timeouts)
+   * even if no peer sends it anything: a Wake through sharding, which holds it while the shard
+   * moves and delivers it on the new node.
+   */
+  private Effect<CallEvent, PersistedCall> wakeSuccessorAndStop() {
+    if (inFlightWritten) {
+      services.wake().accept(entityId);
+    }
+    return Effect().stop();
   }
 
   private Effect<CallEvent, PersistedCall> apply(Effects.Outcome outcome) {

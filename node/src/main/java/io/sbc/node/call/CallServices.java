@@ -8,9 +8,13 @@ import io.sbc.node.metrics.CallMetrics;
 import io.sbc.node.policy.MidcallPolicyResolver;
 import io.sbc.node.transaction.SipBuilder;
 import io.sbc.protocol.CallIds;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** Per-node collaborators every call entity on the node shares (all thread-safe). */
+/**
+ * Per-node collaborators every call entity on the node shares (all thread-safe). {@code wake}
+ * sends a {@link CallEntity.Wake} to a call's entity through sharding, wherever it lives.
+ */
 public record CallServices(
     SbcSettings settings,
     SipBuilder builder,
@@ -19,4 +23,5 @@ public record CallServices(
     CallMetrics metrics,
     AdmissionControl admission,
     MidcallPolicyResolver policies,
-    LiveGateways gateways) {}
+    LiveGateways gateways,
+    Consumer<String> wake) {}

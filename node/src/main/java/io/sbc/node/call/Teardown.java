@@ -44,6 +44,9 @@ final class Teardown {
 
   /** BYE on both legs, and the call is over. */
   void hangUp(String reason) throws Exception {
+    if (call.phase() == Phase.ENDED) {
+      return; // e.g. a refresh still out when the call ended failed afterwards
+    }
     tx.sendBye(call.leg(Side.A));
     tx.sendBye(call.leg(Side.B));
     endCall(reason, 0);
@@ -54,6 +57,9 @@ final class Teardown {
    * clearing, said by the SBC), and the call is over.
    */
   void hangUpWithReason(String why, String text) throws Exception {
+    if (call.phase() == Phase.ENDED) {
+      return;
+    }
     String reason = "Q.850;cause=16;text=\"" + text.replace("\\", "").replace("\"", "'") + "\"";
     tx.sendBye(call.leg(Side.A), reason);
     tx.sendBye(call.leg(Side.B), reason);

@@ -66,6 +66,11 @@ public final class Transactions {
     acksSent.remove(inviteBranch);
   }
 
+  /** Some request the SBC sent awaits its final response. */
+  public boolean clientsOpen() {
+    return !clients.isEmpty();
+  }
+
   Iterable<ServerTransaction> servers() {
     return servers.values();
   }

@@ -63,7 +63,7 @@ class CallEntityTest {
     SbcSettings settings = SbcSettings.create(CONFIG);
     CallServices services = new CallServices(settings, new SipBuilder(settings.sip()), new CallIds("test"),
         gateway.ref(), new CallMetrics(new SimpleMeterRegistry()), new AdmissionControl(0, 5),
-        route -> settings.midcallPolicy(), LiveGateways.direct());
+        route -> settings.midcallPolicy(), LiveGateways.direct(), entityId -> { });
     int n = IDS.incrementAndGet();
     aCallId = "a-call-" + n + "@caller.example";
     call = KIT.spawn(CallEntity.create("entity-" + n, shard.ref(), services));

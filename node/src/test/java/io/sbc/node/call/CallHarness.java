@@ -41,6 +41,8 @@ final class CallHarness {
   final TestProbe<GatewayCommand> gateway;
   final AtomicReference<MidcallPolicy> policy = new AtomicReference<>(MidcallPolicy.PASSTHRU);
   final CallServices services;
+  /** Entity ids the calls asked sharding to wake (a hand-off's successor). */
+  final java.util.List<String> woken = new java.util.concurrent.CopyOnWriteArrayList<>();
   final String entityId;
   final String aCallId;
   final Flow fromA;
@@ -66,7 +68,7 @@ final class CallHarness {
     SbcSettings settings = SbcSettings.create(config);
     this.services = new CallServices(settings, new SipBuilder(settings.sip()), new CallIds("test"),
         gateway.ref(), new CallMetrics(new SimpleMeterRegistry()), new AdmissionControl(0, 5),
-        route -> policy.get(), routing);
+        route -> policy.get(), routing, woken::add);
     int n = IDS.incrementAndGet();
     this.entityId = "harness-" + n;
     this.aCallId = "a-call-" + n + "@caller.example";

@@ -60,6 +60,7 @@ class HandOffTest {
     List<Object> events = persisted(h);
     CallEvent.HandedOff handedOff = assertInstanceOf(CallEvent.HandedOff.class, events.get(events.size() - 1));
     assertEquals(1, handedOff.inFlight().clients().size());
+    assertEquals(List.of(h.entityId), h.woken, "the successor is woken so that its timers run");
     h.spawn();
     h.send(SipCodec.encode(CallHarness.response(relayed, 200, null, "", CallHarness.B_SDP)), h.fromB);
     SIPResponse toA = assertInstanceOf(SIPResponse.class, h.next());
@@ -75,6 +76,7 @@ class HandOffTest {
 
     // the call goes on: A's next request gets through with a CSeq B accepts
     h.fromA("BYE", "", null);
+    assertEquals(200, ((SIPResponse) h.next()).getStatusCode());
     SIPRequest bye = (SIPRequest) h.next();
     assertEquals("BYE", bye.getMethod());
     assertTrue(bye.getCSeq().getSeqNumber() > relayed.getCSeq().getSeqNumber());
@@ -142,9 +144,10 @@ class HandOffTest {
     assertInstanceOf(CallEvent.CallEstablished.class, events.get(2));
 
     h.fromA("BYE", "", null);
-    SIPRequest bye = (SIPRequest) h.next();
-    h.send(SipCodec.encode(CallHarness.response(bye, 200, null, "", null)), h.fromB);
     assertEquals(200, ((SIPResponse) h.next()).getStatusCode());
+    SIPRequest bye = (SIPRequest) h.next();
+    assertEquals("BYE", bye.getMethod());
+    h.send(SipCodec.encode(CallHarness.response(bye, 200, null, "", null)), h.fromB);
     awaitLast(h, CallEvent.CallEnded.class);
   }
 
@@ -186,6 +189,7 @@ class HandOffTest {
     int before = persisted(h).size();
     h.stop();
     assertEquals(before, persisted(h).size());
+    assertTrue(h.woken.isEmpty(), "nothing to take over, nobody to wake");
   }
 
   /** The CANCEL of A's initial INVITE (same branch, RFC 3261 §9.1), as the harness sent it. */

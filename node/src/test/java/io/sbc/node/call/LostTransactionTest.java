@@ -58,4 +58,21 @@ class LostTransactionTest {
     assertEquals(ack.getTopmostVia().getBranch(), again.getTopmostVia().getBranch());
     h.nothingSent(Duration.ofMillis(300));
   }
+
+  @Test
+  void aByeIsAnsweredAtOnceAndTheFarLegsAnswerChangesNothing() throws Exception {
+    CallHarness h = new CallHarness(KIT, CONFIG);
+    h.invite("");
+    h.answer("");
+    h.fromA("BYE", "Reason: Q.850;cause=16;text=\"Normal call clearing\"\r\n", null);
+    SIPResponse ok = assertInstanceOf(gov.nist.javax.sip.message.SIPResponse.class, h.next());
+    assertEquals(200, ok.getStatusCode(), "a BYE cannot fail (RFC 3261 15.1.1): no wait for leg B");
+    SIPRequest bye = assertInstanceOf(SIPRequest.class, h.next());
+    assertEquals("BYE", bye.getMethod());
+    assertEquals("Q.850;cause=16;text=\"Normal call clearing\"", CallHarness.headerValue(bye, "Reason"),
+        "the caller's Reason goes end to end");
+    // B's dialog was already gone (its answer to an earlier BYE was lost): the call is over anyway
+    h.send(SipCodec.encode(CallHarness.response(bye, 481, null, "", null)), h.fromB);
+    h.nothingSent(Duration.ofMillis(300));
+  }
 }
