@@ -65,7 +65,7 @@ class LostTransactionTest {
     h.invite("");
     h.answer("");
     h.fromA("BYE", "Reason: Q.850;cause=16;text=\"Normal call clearing\"\r\n", null);
-    SIPResponse ok = assertInstanceOf(gov.nist.javax.sip.message.SIPResponse.class, h.next());
+    gov.nist.javax.sip.message.SIPResponse ok = assertInstanceOf(gov.nist.javax.sip.message.SIPResponse.class, h.next());
     assertEquals(200, ok.getStatusCode(), "a BYE cannot fail (RFC 3261 15.1.1): no wait for leg B");
     SIPRequest bye = assertInstanceOf(SIPRequest.class, h.next());
     assertEquals("BYE", bye.getMethod());
