@@ -19,6 +19,7 @@ import io.sbc.node.journal.CallWaker;
 import io.sbc.node.journal.JournalJanitor;
 import io.sbc.node.journal.JournalSchema;
 import io.sbc.node.metrics.CallMetrics;
+import io.sbc.node.metrics.ClusterMeters;
 import io.sbc.node.metrics.GatewayMeters;
 import io.sbc.node.metrics.NodeMetrics;
 import io.sbc.node.policy.MidcallPolicyResolver;
@@ -124,6 +125,7 @@ public final class Main {
     CallServices services = new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef,
         new CallMetrics(registry), admission, policies, gateways);
     region.set(CallEntity.init(system, services));
+    ClusterMeters.start(system, CallEntity.ENTITY_KEY, registry, Duration.ofSeconds(5));
     ManagementContext management = ManagementContext.get(system);
     management.bind(new ManagementContext.Parts(system, settings, policyStore, policies, admission, region.get()));
     if (gateway != null) {
