@@ -41,6 +41,8 @@ final class CallHarness {
   final TestProbe<GatewayCommand> gateway;
   final AtomicReference<MidcallPolicy> policy = new AtomicReference<>(MidcallPolicy.PASSTHRU);
   final CallServices services;
+  /** The call's meters (each harness has its own registry). */
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final String entityId;
   final String aCallId;
   final Flow fromA;
@@ -65,7 +67,7 @@ final class CallHarness {
     this.shard = kit.createTestProbe();
     SbcSettings settings = SbcSettings.create(config);
     this.services = new CallServices(settings, new SipBuilder(settings.sip()), new CallIds("test"),
-        gateway.ref(), new CallMetrics(new SimpleMeterRegistry()), new AdmissionControl(0, 5),
+        gateway.ref(), new CallMetrics(registry), new AdmissionControl(0, 5),
         route -> policy.get(), routing);
     int n = IDS.incrementAndGet();
     this.entityId = "harness-" + n;
@@ -84,6 +86,12 @@ final class CallHarness {
     TestProbe<Object> watcher = kit.createTestProbe();
     call.tell(new CallEntity.Stop());
     watcher.expectTerminated(call, Duration.ofSeconds(3));
+  }
+
+  /** A counter's count, 0 when it was never made; {@code tags} as key, value, ... */
+  double count(String name, String... tags) {
+    io.micrometer.core.instrument.Counter c = registry.find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
   }
 
   static final String A_SDP =
