@@ -166,6 +166,102 @@ class ManagementApiIT {
     }
   }
 
+  /**
+   * After real calls, a 422 and a garbage datagram, {@code /metrics} has the SIP traffic by method
+   * and direction, the generated responses, the journal latency histogram, the active calls, the
+   * cluster and sharding gauges and the JVM's figures, with sensible values and no call data in
+   * any label. Deltas against a page read first, since the other tests share the node.
+   */
+  @Test
+  void afterCallsTheMetricsShowTrafficJournalClusterAndJvm() throws Exception {
+    String user = "4420794600";
+    int calls = 5;
+    String before = node.httpGet("/metrics");
+    try (Sipp uas = Sipp.start("uas-metrics", "uas.xml", "u1", uasPort, "-m", Integer.toString(calls));
+        Sipp uac = Sipp.start("uac-metrics", "uac.xml", "u1", Ports.free(), "-s", user, "-m", Integer.toString(calls),
+            "-r", "5", "127.0.0.1:" + node.sipPort)) {
+      assertEquals(0, uac.await(60), uac.diagnostics() + "\n" + node.tail());
+      assertEquals(0, uas.await(30), uas.diagnostics());
+    }
+    String callId = "metrics-it-422-" + System.nanoTime();
+    String answer = inviteOverUdp(node.sipPort, callId, "+" + user, "Supported: timer\r\nSession-Expires: 30\r\n");
+    assertTrue(answer.startsWith("SIP/2.0 422 "), answer);
+    try (DatagramSocket garbage = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      byte[] junk = "\u0001\u0002 not SIP\r\n\r\n".getBytes(StandardCharsets.UTF_8);
+      garbage.send(new DatagramPacket(junk, junk.length, new InetSocketAddress("127.0.0.1", node.sipPort)));
+    }
+
+    String after = awaitMetrics(page -> NodeProcess.sampleOrZero(page, "sbc_shard_region_entities", "type", "Call") >= calls
+        && NodeProcess.sampleOrZero(page, "sbc_sip_parse_errors_total", "transport", "udp")
+            > NodeProcess.sampleOrZero(before, "sbc_sip_parse_errors_total", "transport", "udp")
+        && NodeProcess.sampleOrZero(page, "sbc_calls_active", "phase", "established") == 0);
+    String why = after;
+    // SIP traffic by direction, kind, method and status class
+    assertTrue(delta(before, after, "sbc_sip_messages_total",
+        "direction", "in", "transport", "udp", "kind", "request", "method", "INVITE", "status", "") >= calls + 1, why);
+    assertTrue(delta(before, after, "sbc_sip_messages_total",
+        "direction", "out", "kind", "request", "method", "INVITE") >= calls, why);
+    assertTrue(delta(before, after, "sbc_sip_messages_total",
+        "direction", "in", "kind", "response", "method", "INVITE", "status", "2xx") >= calls, why);
+    assertTrue(delta(before, after, "sbc_sip_messages_total",
+        "direction", "out", "kind", "response", "method", "INVITE", "status", "2xx") >= calls, why);
+    assertTrue(delta(before, after, "sbc_sip_messages_total",
+        "direction", "out", "kind", "response", "method", "BYE", "status", "2xx") >= calls, why);
+    assertTrue(delta(before, after, "sbc_sip_messages_total", "direction", "in", "method", "ACK") >= calls + 1, why);
+    assertEquals(1, delta(before, after, "sbc_sip_parse_errors_total", "transport", "udp"), why);
+    // responses the SBC generated itself: the 422 once (its retransmissions are not new responses), a 100 per call
+    assertEquals(1, delta(before, after, "sbc_sip_responses_generated_total", "status", "422"), why);
+    assertTrue(delta(before, after, "sbc_sip_responses_generated_total", "status", "100") >= calls, why);
+    // the journal: at least the establishment of each call, timed, in the 1 ms-5 s buckets
+    double writes = delta(before, after, "sbc_journal_write_duration_seconds_count");
+    assertTrue(writes >= calls, "journal writes " + writes + "\n" + why);
+    assertEquals(NodeProcess.sample(after, "sbc_journal_write_duration_seconds_count"),
+        NodeProcess.sample(after, "sbc_journal_write_duration_seconds_bucket", "le", "+Inf"), why);
+    assertTrue(NodeProcess.sample(after, "sbc_journal_write_duration_seconds_bucket", "le", "0.001") >= 0, why);
+    assertTrue(NodeProcess.sample(after, "sbc_journal_write_duration_seconds_bucket", "le", "5.0") > 0, why);
+    assertTrue(NodeProcess.sample(after, "sbc_journal_write_duration_seconds_sum") > 0, why);
+    // calls: all over, none in setup; the established and ended ones counted
+    assertEquals(0, NodeProcess.sample(after, "sbc_calls_active", "phase", "setup"), why);
+    assertTrue(delta(before, after, "sbc_calls_ended_total") >= calls, why);
+    assertTrue(delta(before, after, "sbc_calls_failed_total", "status", "422") >= 1, why);
+    // cluster of one, sharding: the lingering entities of these calls are hosted here
+    assertEquals(1, NodeProcess.sample(after, "sbc_cluster_members", "status", "up"), why);
+    assertEquals(0, NodeProcess.sample(after, "sbc_cluster_members", "status", "joining"), why);
+    assertEquals(0, NodeProcess.sample(after, "sbc_cluster_unreachable_members"), why);
+    assertEquals(1, NodeProcess.sample(after, "sbc_cluster_leader"), why);
+    assertTrue(NodeProcess.sample(after, "sbc_shard_region_shards", "type", "Call") >= 1, why);
+    // the JVM
+    assertTrue(NodeProcess.sample(after, "jvm_memory_used_bytes", "area", "heap") > 0, why);
+    assertTrue(NodeProcess.sample(after, "jvm_threads_live_threads") > 0, why);
+    assertTrue(NodeProcess.sample(after, "jvm_classes_loaded_classes") > 0, why);
+    assertTrue(NodeProcess.sample(after, "system_cpu_count") > 0, why);
+    assertTrue(NodeProcess.sample(after, "process_uptime_seconds") > 0, why);
+    assertTrue(NodeProcess.sample(after, "jvm_gc_memory_allocated_bytes_total") > 0, why);
+    // never a Call-ID, URI or number in a label
+    for (String forbidden : List.of(callId, user, "sip:", "@")) {
+      assertTrue(!after.contains(forbidden), "/metrics contains '" + forbidden + "'");
+    }
+  }
+
+  private static double delta(String before, String after, String name, String... labels) {
+    double now = NodeProcess.sample(after, name, labels);
+    assertTrue(!Double.isNaN(now), name + " " + List.of(labels) + " missing");
+    return now - NodeProcess.sampleOrZero(before, name, labels);
+  }
+
+  /** Reads {@code /metrics} until {@code ready} holds (the sharding gauges are polled every 5 s). */
+  private static String awaitMetrics(java.util.function.Predicate<String> ready) throws Exception {
+    String page = "";
+    for (int i = 0; i < 60; i++) {
+      page = node.httpGet("/metrics");
+      if (ready.test(page)) {
+        return page;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("/metrics never got there:\n" + page);
+  }
+
   @Test
   void aNodeWithoutAnAdminTokenRefusesEveryWrite() throws Exception {
     assertEquals(200, call(tokenless, "GET", "/sbc/policy", null, null).statusCode());
@@ -205,14 +301,34 @@ class ManagementApiIT {
 
   /** One INVITE datagram from a socket of the test's own; returns the first response. */
   private static String inviteOverUdp(int sipPort, String callId) throws Exception {
+    return inviteOverUdp(sipPort, callId, "bob", "");
+  }
+
+  /**
+   * As {@link #inviteOverUdp(int, String)} to {@code user}, with extra header lines; a final
+   * non-2xx is acknowledged (RFC 3261 §17.1.1.3) so that it is not retransmitted.
+   */
+  private static String inviteOverUdp(int sipPort, String callId, String user, String extraHeaders) throws Exception {
     try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
       socket.setSoTimeout(5000);
       int port = socket.getLocalPort();
-      byte[] bytes = Sipp.bareInvite("bob", sipPort, port, callId);
-      socket.send(new DatagramPacket(bytes, bytes.length, new InetSocketAddress("127.0.0.1", sipPort)));
+      String invite = new String(Sipp.bareInvite(user, sipPort, port, callId), StandardCharsets.UTF_8)
+          .replace("Content-Length: 0\r\n", extraHeaders + "Content-Length: 0\r\n");
+      InetSocketAddress sbc = new InetSocketAddress("127.0.0.1", sipPort);
+      byte[] bytes = invite.getBytes(StandardCharsets.UTF_8);
+      socket.send(new DatagramPacket(bytes, bytes.length, sbc));
       DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
       socket.receive(answer);
-      return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+      String first = new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+      Matcher toTag = Pattern.compile("(?m)^To: ([^\r\n]*)").matcher(first);
+      if (first.matches("(?s)SIP/2\\.0 [3-6]\\d\\d .*") && toTag.find()) {
+        String ack = invite.replaceFirst("^INVITE ", "ACK ").replace("CSeq: 1 INVITE", "CSeq: 1 ACK")
+            .replaceFirst("(?m)^To: [^\r\n]*", Matcher.quoteReplacement("To: " + toTag.group(1)))
+            .replace(extraHeaders, "");
+        byte[] ackBytes = ack.getBytes(StandardCharsets.UTF_8);
+        socket.send(new DatagramPacket(ackBytes, ackBytes.length, sbc));
+      }
+      return first;
     }
   }
 }

@@ -184,6 +184,48 @@ final class NodeProcess implements AutoCloseable {
     return (long) Double.parseDouble(m.group(1));
   }
 
+  private static final Pattern SAMPLE = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{([^}]*)\\})? (\\S+)$");
+  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+  /**
+   * The sum of the series of {@code name} in a Prometheus text page whose labels include
+   * {@code labels} (name, value, ...); NaN when there is no such series.
+   */
+  static double sample(String metrics, String name, String... labels) {
+    Matcher m = SAMPLE.matcher(metrics);
+    double sum = 0;
+    boolean found = false;
+    while (m.find()) {
+      if (!m.group(1).equals(name)) {
+        continue;
+      }
+      Map<String, String> have = new java.util.HashMap<>();
+      if (m.group(2) != null) {
+        Matcher l = LABEL.matcher(m.group(2));
+        while (l.find()) {
+          have.put(l.group(1), l.group(2));
+        }
+      }
+      boolean matches = true;
+      for (int i = 0; i + 1 < labels.length; i += 2) {
+        matches &= labels[i + 1].equals(have.get(labels[i]));
+      }
+      if (matches) {
+        found = true;
+        String v = m.group(3);
+        sum += v.endsWith("Inf") ? (v.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY)
+            : Double.parseDouble(v);
+      }
+    }
+    return found ? sum : Double.NaN;
+  }
+
+  /** As {@link #sample}, 0 for a series not there (yet): counters with labels appear on first use. */
+  static double sampleOrZero(String metrics, String name, String... labels) {
+    double v = sample(metrics, name, labels);
+    return Double.isNaN(v) ? 0 : v;
+  }
+
   /** SIGKILL: the node dies at once, as in a crash (no leaving, no hand-off). */
   void kill9() throws InterruptedException {
     process.destroyForcibly();

@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sbc.gateway.AdmissionControl;
 import io.sbc.gateway.GatewayCommand;
-import io.sbc.gateway.GatewayStats;
 import io.sbc.gateway.SipGateway;
 import io.sbc.node.call.CallEntity;
 import io.sbc.node.call.CallServices;
@@ -20,6 +19,8 @@ import io.sbc.node.journal.CallWaker;
 import io.sbc.node.journal.JournalJanitor;
 import io.sbc.node.journal.JournalSchema;
 import io.sbc.node.metrics.CallMetrics;
+import io.sbc.node.metrics.ClusterMeters;
+import io.sbc.node.metrics.GatewayMeters;
 import io.sbc.node.metrics.NodeMetrics;
 import io.sbc.node.policy.MidcallPolicyResolver;
 import io.sbc.node.policy.PolicyStore;
@@ -32,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -115,7 +115,7 @@ public final class Main {
     CallIds callIds = new CallIds(settings.clusterSecret());
     AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
     SipGateway gateway = settings.gateway()
-        ? new SipGateway(settings.sip(), CallEntity.inboundSink(callIds, region::get), initGatewayStats(registry), admission)
+        ? new SipGateway(settings.sip(), CallEntity.inboundSink(callIds, region::get), GatewayMeters.bind(registry), admission)
         : null;
     ActorRef<GatewayCommand> gatewayRef = gateway == null ? null : GatewayDirectory.register(system, gateway);
     PolicyStore policyStore = PolicyStore.start(system);
@@ -126,6 +126,7 @@ public final class Main {
         new CallMetrics(registry), admission, policies, gateways,
         entityId -> region.get().tell(new ShardingEnvelope<>(entityId, new CallEntity.Wake())));
     region.set(CallEntity.init(system, services));
+    ClusterMeters.start(system, CallEntity.ENTITY_KEY, registry, Duration.ofSeconds(5));
     ManagementContext management = ManagementContext.get(system);
     management.bind(new ManagementContext.Parts(system, settings, policyStore, policies, admission, region.get()));
     if (gateway != null) {
@@ -281,22 +282,5 @@ public final class Main {
       throw new IllegalStateException("no build version in sbc-build.properties; set sbc.app-version (SBC_APP_VERSION)");
     }
     return version;
-  }
-
-  /** The gateway's counters, exported on /metrics. */
-  private static GatewayStats initGatewayStats(MeterRegistry registry) {
-    GatewayStats stats = new GatewayStats();
-    counter(registry, "sbc_sip_messages_received", stats.received);
-    counter(registry, "sbc_sip_messages_sent", stats.sent);
-    counter(registry, "sbc_sip_bad_requests_answered", stats.badRequestsAnswered);
-    counter(registry, "sbc_sip_messages_dropped", stats.dropped);
-    counter(registry, "sbc_sip_send_failures", stats.sendFailures);
-    counter(registry, "sbc_sip_sends_dropped_after_close", stats.droppedAfterClose);
-    counter(registry, "sbc_sip_keepalives", stats.keepAlives);
-    return stats;
-  }
-
-  private static void counter(MeterRegistry registry, String name, LongAdder adder) {
-    FunctionCounter.builder(name, adder, LongAdder::doubleValue).register(registry);
   }
 }

@@ -2,7 +2,10 @@ package io.sbc.gateway;
 
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counters the node exports as metrics; plain adders so the gateway needs no metrics library. */
+/**
+ * Counters the node exports as metrics; plain adders and the {@link SipTraffic} callback, so the
+ * gateway needs no metrics library.
+ */
 public final class GatewayStats {
   public final LongAdder received = new LongAdder();
   public final LongAdder sent = new LongAdder();
@@ -12,4 +15,14 @@ public final class GatewayStats {
   /** Sends after the sockets closed (a leaving node), dropped like a lost datagram. */
   public final LongAdder droppedAfterClose = new LongAdder();
   public final LongAdder keepAlives = new LongAdder();
+  /** Messages by direction, transport, method and status class; parse errors by transport. */
+  public final SipTraffic traffic;
+
+  public GatewayStats() {
+    this(SipTraffic.NONE);
+  }
+
+  public GatewayStats(SipTraffic traffic) {
+    this.traffic = traffic;
+  }
 }

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,38 +115,40 @@ public final class SipGateway implements AutoCloseable {
       stats.droppedAfterClose.increment();
       return;
     }
+    MessageLabels labels = MessageLabels.ofWire(bytes);
     if (flow.transport() == Transport.UDP) {
       ByteBuf buf = Unpooled.wrappedBuffer(bytes);
       udp.writeAndFlush(new DatagramPacket(buf, flow.remote()))
-          .addListener(f -> afterWrite(f.isSuccess(), f.cause(), flow, onFailure));
+          .addListener(f -> afterWrite(f.isSuccess(), f.cause(), flow, labels, onFailure));
       return;
     }
     Channel pinned = flow.connectionId().isEmpty() ? null : connections.get(flow.connectionId());
     if (pinned != null && pinned.isActive()) {
-      write(pinned, bytes, flow, onFailure);
+      write(pinned, bytes, flow, labels, onFailure);
       return;
     }
     ChannelFuture connecting = outbound.computeIfAbsent(flow.remote(), this::connect);
     connecting.addListener(
         f -> {
           if (f.isSuccess() && connecting.channel().isActive()) {
-            write(connecting.channel(), bytes, flow, onFailure);
+            write(connecting.channel(), bytes, flow, labels, onFailure);
           } else {
             outbound.remove(flow.remote(), connecting);
-            afterWrite(false, f.cause(), flow, onFailure);
+            afterWrite(false, f.cause(), flow, labels, onFailure);
           }
         });
   }
 
-  private void write(Channel channel, byte[] bytes, Flow flow, Consumer<String> onFailure) {
+  private void write(Channel channel, byte[] bytes, Flow flow, MessageLabels labels, Consumer<String> onFailure) {
     channel
         .writeAndFlush(Unpooled.wrappedBuffer(bytes))
-        .addListener(f -> afterWrite(f.isSuccess(), f.cause(), flow, onFailure));
+        .addListener(f -> afterWrite(f.isSuccess(), f.cause(), flow, labels, onFailure));
   }
 
-  private void afterWrite(boolean ok, Throwable cause, Flow flow, Consumer<String> onFailure) {
+  private void afterWrite(boolean ok, Throwable cause, Flow flow, MessageLabels labels, Consumer<String> onFailure) {
     if (ok) {
       stats.sent.increment();
+      stats.traffic.message(SipTraffic.Direction.OUT, flow.transport(), labels);
       return;
     }
     stats.sendFailures.increment();
@@ -189,14 +192,18 @@ public final class SipGateway implements AutoCloseable {
     };
   }
 
-  /** Common handling of one decoded datagram or stream frame. */
-  private void onDecoded(DecodeResult result, Flow flow, long receivedAt, Consumer<byte[]> reply) {
+  /**
+   * Common handling of one decoded datagram or stream frame; {@code reply} writes an answer back
+   * where it came from (same socket or connection).
+   */
+  private void onDecoded(DecodeResult result, Flow flow, long receivedAt, Function<byte[], ChannelFuture> reply) {
     stats.received.increment();
     if (result instanceof DecodeResult.Rejected rejected) {
+      stats.traffic.parseError(flow.transport());
       if (rejected.answer().isPresent()) {
         stats.badRequestsAnswered.increment();
         log.info("answering 400 to {}: {}", flow, rejected.reason());
-        reply.accept(SipCodec.encode(rejected.answer().get()));
+        answer(reply, flow, SipCodec.encode(rejected.answer().get()));
       } else {
         stats.dropped.increment();
         log.info("dropping undecodable message from {}: {}", flow, rejected.reason());
@@ -204,16 +211,17 @@ public final class SipGateway implements AutoCloseable {
       return;
     }
     SIPMessage message = ((DecodeResult.Decoded) result).message();
+    stats.traffic.message(SipTraffic.Direction.IN, flow.transport(), MessageLabels.of(message));
     if (message instanceof SIPRequest request) {
       try {
         Vias.stampReceived(request, flow.remoteHost(), flow.remotePort());
       } catch (Exception e) {
         SIPResponse bad = request.createResponse(400, "Bad Request (unusable Via)");
         stats.badRequestsAnswered.increment();
-        reply.accept(SipCodec.encode(bad));
+        answer(reply, flow, SipCodec.encode(bad));
         return;
       }
-      if (answeredStatelessly(request, reply)) {
+      if (answeredStatelessly(request, flow, reply)) {
         return;
       }
     }
@@ -231,7 +239,7 @@ public final class SipGateway implements AutoCloseable {
    * Retry-After here, without creating a call. Its ACK carries our marker To-tag and is absorbed
    * here as well.
    */
-  private boolean answeredStatelessly(SIPRequest request, Consumer<byte[]> reply) {
+  private boolean answeredStatelessly(SIPRequest request, Flow flow, Function<byte[], ChannelFuture> reply) {
     String method = request.getMethod();
     String toTag = request.getToTag();
     if (method.equals("ACK") && toTag != null && toTag.startsWith(OVERLOAD_TAG_PREFIX)) {
@@ -245,11 +253,17 @@ public final class SipGateway implements AutoCloseable {
           admission.draining() ? "Service Unavailable (draining)" : "Service Unavailable (overload)");
       busy.getTo().setTag(OVERLOAD_TAG_PREFIX + Long.toHexString(System.nanoTime()));
       busy.addHeader("Retry-After: " + admission.retryAfterSeconds());
-      reply.accept(SipCodec.encode(busy));
+      answer(reply, flow, SipCodec.encode(busy));
     } catch (Exception e) {
       log.warn("could not build the overload 503: {}", e.toString());
     }
     return true;
+  }
+
+  /** Writes the gateway's own answer and counts it like any message sent. */
+  private void answer(Function<byte[], ChannelFuture> reply, Flow flow, byte[] bytes) {
+    MessageLabels labels = MessageLabels.ofWire(bytes);
+    reply.apply(bytes).addListener(f -> afterWrite(f.isSuccess(), f.cause(), flow, labels, null));
   }
 
   private final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {

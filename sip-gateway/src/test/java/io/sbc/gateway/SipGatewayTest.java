@@ -35,7 +35,8 @@ class SipGatewayTest {
   private record Received(SIPMessage message, Flow flow) {}
 
   private final BlockingQueue<Received> inbound = new LinkedBlockingQueue<>();
-  private final GatewayStats stats = new GatewayStats();
+  private final RecordedTraffic traffic = new RecordedTraffic();
+  private final GatewayStats stats = new GatewayStats(traffic);
   private final AdmissionControl admission = new AdmissionControl(100, 7);
   private SipGateway gateway;
   private int port;
@@ -89,6 +90,10 @@ class SipGatewayTest {
       assertTrue(text.contains("Call-ID: gw-test-1"), text);
       assertNull(inbound.poll(300, TimeUnit.MILLISECONDS), "a rejected request must not reach the sink");
       assertEquals(1, stats.badRequestsAnswered.sum());
+      assertEquals(1, traffic.count("parse-error udp"), traffic.toString());
+      assertEquals(0, traffic.count("in udp request INVITE"), "what did not parse is no message in");
+      assertEquals(1, traffic.await("out udp response INVITE 4xx", 1), "the 400 counts as sent: " + traffic);
+      assertEquals(1, stats.sent.sum());
     }
   }
 
@@ -102,6 +107,7 @@ class SipGatewayTest {
       }
       assertEquals(1, stats.dropped.sum());
       assertNull(inbound.poll(100, TimeUnit.MILLISECONDS));
+      assertEquals(1, traffic.count("parse-error udp"), traffic.toString());
     }
   }
 
@@ -125,6 +131,42 @@ class SipGatewayTest {
         n += k;
       }
       assertTrue(new String(buf, StandardCharsets.UTF_8).startsWith("SIP/2.0 200"));
+    }
+  }
+
+  @Test
+  void messagesAreCountedByDirectionTransportMethodAndStatusClass() throws Exception {
+    try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        Socket tcp = new Socket("127.0.0.1", port)) {
+      client.setSoTimeout(5000);
+      client.send(datagram(options("127.0.0.1", client.getLocalPort(), "")));
+      client.send(datagram(invite("count-1").replace("INVITE", "FROBNICATE")));
+      tcp.getOutputStream().write(invite("count-2").getBytes(StandardCharsets.UTF_8));
+      Received options = null;
+      for (int i = 0; i < 3; i++) {
+        Received r = inbound.poll(5, TimeUnit.SECONDS);
+        assertNotNull(r, traffic.toString());
+        if (r.message() instanceof SIPRequest req && req.getMethod().equals("OPTIONS")) {
+          options = r;
+        }
+      }
+      assertNotNull(options);
+      assertEquals(1, traffic.count("in udp request OPTIONS"), traffic.toString());
+      assertEquals(1, traffic.count("in udp request other"), "an unknown method is 'other': " + traffic);
+      assertEquals(1, traffic.count("in tcp request INVITE"), traffic.toString());
+
+      byte[] ok = ((SIPRequest) options.message()).createResponse(200).encodeAsBytes("UDP");
+      gateway.send(options.flow(), ok, reason -> { throw new AssertionError(reason); });
+      assertTrue(receive(client).startsWith("SIP/2.0 200"));
+      assertEquals(1, traffic.await("out udp response OPTIONS 2xx", 1), traffic.toString());
+
+      String bye = "BYE sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bKc1\r\n"
+          + "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\nCall-ID: c1\r\n"
+          + "CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+      gateway.send(options.flow(), bye.getBytes(StandardCharsets.UTF_8), null);
+      receive(client);
+      assertEquals(1, traffic.await("out udp request BYE", 1), traffic.toString());
+      assertEquals(2, stats.sent.sum());
     }
   }
 
@@ -175,6 +217,8 @@ class SipGatewayTest {
       assertTrue(text.contains("Retry-After: 7"), text);
       assertNull(inbound.poll(200, TimeUnit.MILLISECONDS), "a refused INVITE must not create a call");
       assertEquals(1, admission.refusedDraining());
+      assertEquals(1, traffic.count("in udp request INVITE"), "a refused INVITE still came in: " + traffic);
+      assertEquals(1, traffic.await("out udp response INVITE 5xx", 1), "and its 503 went out: " + traffic);
       assertEquals(0, admission.rejected(), "not counted as overload");
       client.send(datagram(inDialogOptions()));
       assertNotNull(inbound.poll(5, TimeUnit.SECONDS), "in-dialog requests still reach their calls");

@@ -72,6 +72,8 @@ final class B2bua {
   private final ReOffers reOffers;
   private final Teardown teardown;
   private final Responses responses;
+  /** What this call adds to the node's active-call gauges now. */
+  private CallMetrics.Activity counted = CallMetrics.Activity.NONE;
 
   B2bua(String entityId, CallServices services, Effects effects, Logger log) {
     this.entityId = entityId;
@@ -107,6 +109,7 @@ final class B2bua {
       sessionTimers.recovered(est.timerA(), est.timerB());
       keepAlive.start(sessionTimers.running());
     }
+    countActivity();
   }
 
   private void resume(InFlight f, Established est) {
@@ -138,7 +141,24 @@ final class B2bua {
     if ((call.phase() == Phase.IDLE || call.phase() == Phase.ENDED) && !effects.timerActive(new Linger())) {
       effects.startTimer(new Linger(), services.settings().linger());
     }
+    countActivity();
     return effects.drain();
+  }
+
+  /** The entity stopped (passivation, hand-off, shutdown): its call no longer counts on this node. */
+  void stopped() {
+    metrics.activity(counted, CallMetrics.Activity.NONE);
+    counted = CallMetrics.Activity.NONE;
+  }
+
+  private void countActivity() {
+    CallMetrics.Activity now = switch (call.phase()) {
+      case CALLING -> CallMetrics.Activity.SETUP;
+      case CONFIRMED -> CallMetrics.Activity.ESTABLISHED;
+      case IDLE, ENDED -> CallMetrics.Activity.NONE;
+    };
+    metrics.activity(counted, now);
+    counted = now;
   }
 
   // ---- requests --------------------------------------------------------------------------

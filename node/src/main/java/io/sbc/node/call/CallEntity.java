@@ -21,10 +21,12 @@ import io.sbc.protocol.CallIds;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -374,9 +376,11 @@ public final class CallEntity
     unconfirmed = events;
     waitingSends = after;
     sequenceBeforeUnconfirmed = lastSequenceNumber(context);
+    long started = System.nanoTime();
     return Effect()
         .persist(events)
         .thenRun(s -> {
+          services.metrics().journalWrite.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
           List<Runnable> sends = waitingSends;
           unconfirmed = List.of();
           waitingSends = List.of();
@@ -427,6 +431,7 @@ public final class CallEntity
   public SignalHandler<PersistedCall> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+        .onSignal(PostStop.instance(), stopped -> b2bua.stopped())
         .build();
   }
 }

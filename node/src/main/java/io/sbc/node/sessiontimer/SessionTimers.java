@@ -197,6 +197,7 @@ public final class SessionTimers {
   /** Records the leg's timer (persisted) and re-arms its deadline and the SBC's refresh. */
   private void commit(Side side, SessionTimer t) {
     SessionTimer old = timers.put(side, t);
+    metrics.legRefreshed(t.sbcRefreshes());
     effects.persist(t.sameTerms(old) ? new SessionRefreshed(side, t) : new SessionTimerArmed(side, t));
     call.trail().add(t.sameTerms(old)
         ? "leg " + side + " refreshed"

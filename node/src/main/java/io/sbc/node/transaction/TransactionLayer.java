@@ -87,6 +87,7 @@ public final class TransactionLayer {
   /** Answers a request that belongs to no transaction we keep (e.g. 481 to a stray request). */
   public void respondStateless(SIPRequest req, Flow flow, int status, String reason) throws Exception {
     SIPResponse resp = build.response(req, status, reason, SipBuilder.newTag(), null, flow);
+    metrics.generatedResponse(status);
     effects.send(flow, SipCodec.encode(resp), null);
   }
 
@@ -110,6 +111,9 @@ public final class TransactionLayer {
     }
     byte[] bytes = SipCodec.encode(resp);
     st.sent(bytes, status);
+    if (relayed == null) {
+      metrics.generatedResponse(status);
+    }
     if (status >= 200 && call.confirmed() && req.getToTag() != null && !method.equals("BYE")) {
       effects.startTimer(new ServerDone(st.key()), timeout());
     }

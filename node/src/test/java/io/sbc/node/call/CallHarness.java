@@ -43,6 +43,8 @@ final class CallHarness {
   final CallServices services;
   /** Entity ids the calls asked sharding to wake (a hand-off's successor). */
   final java.util.List<String> woken = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** The call's meters (each harness has its own registry). */
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final String entityId;
   final String aCallId;
   final Flow fromA;
@@ -67,7 +69,7 @@ final class CallHarness {
     this.shard = kit.createTestProbe();
     SbcSettings settings = SbcSettings.create(config);
     this.services = new CallServices(settings, new SipBuilder(settings.sip()), new CallIds("test"),
-        gateway.ref(), new CallMetrics(new SimpleMeterRegistry()), new AdmissionControl(0, 5),
+        gateway.ref(), new CallMetrics(registry), new AdmissionControl(0, 5),
         route -> policy.get(), routing, woken::add);
     int n = IDS.incrementAndGet();
     this.entityId = "harness-" + n;
@@ -93,6 +95,12 @@ final class CallHarness {
     TestProbe<Object> watcher = kit.createTestProbe();
     call.tell(new CallEntity.Stop());
     watcher.expectTerminated(call, Duration.ofSeconds(3));
+  }
+
+  /** A counter's count, 0 when it was never made; {@code tags} as key, value, ... */
+  double count(String name, String... tags) {
+    io.micrometer.core.instrument.Counter c = registry.find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
   }
 
   static final String A_SDP =

@@ -69,6 +69,9 @@ class MidDialogTest {
     assertEquals("6;refresher=uac", headerValue(ok, "Session-Expires"));
     h.ackFromA(A_SDP);
     h.nothingSent(Duration.ofMillis(400)); // neither the re-INVITE nor the ACK reaches B
+    assertEquals(1, h.count("sbc_midcall_decisions", "policy", "block", "action", "answered-locally"));
+    assertEquals(1, h.count("sbc_sip_responses_generated", "status", "200"), "the local answer");
+    assertEquals(1, h.count("sbc_session_legs_refreshed", "refresher", "peer"), "A's leg, refreshed by A");
   }
 
   @Test
@@ -146,6 +149,8 @@ class MidDialogTest {
     SIPResponse glare = (SIPResponse) h.next();
     assertEquals(491, glare.getStatusCode());
     assertEquals(h.bInvite.getCallId().getCallId(), glare.getCallId().getCallId());
+    assertEquals(1, h.count("sbc_sip_responses_generated", "status", "491"));
+    assertEquals(1, h.count("sbc_glare_rejected"));
     h.reply(toB, 200, "", B_SDP, h.fromB); // the first offer still completes
     assertEquals(200, ((SIPResponse) h.next()).getStatusCode());
   }
@@ -160,6 +165,7 @@ class MidDialogTest {
     SIPResponse r = (SIPResponse) h.next();
     assertEquals(422, r.getStatusCode());
     assertEquals(3L, SessionTimerHeaders.minSe(r).orElseThrow());
+    assertEquals(1, h.count("sbc_sip_responses_generated", "status", "422"));
     h.nothingSent(Duration.ofMillis(300)); // nothing towards B
   }
 
@@ -204,6 +210,8 @@ class MidDialogTest {
     h.reply(retry, 200, "", A_SDP, h.fromA);
     assertEquals("ACK", ((SIPRequest) h.next()).getMethod());
     h.nothingSent(Duration.ofMillis(300)); // refreshed: no BYE
+    assertEquals(2, h.count("sbc_session_refreshes_sent"), "the refresh and its retry");
+    assertEquals(1, h.count("sbc_session_legs_refreshed", "refresher", "sbc"), "A's leg, refreshed by the SBC");
   }
 
   @Test
