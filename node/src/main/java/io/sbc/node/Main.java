@@ -23,6 +23,7 @@ import io.sbc.node.metrics.CallMetrics;
 import io.sbc.node.metrics.NodeMetrics;
 import io.sbc.node.policy.MidcallPolicyResolver;
 import io.sbc.node.policy.PolicyStore;
+import io.sbc.node.replicated.ReplicatedValue;
 import io.sbc.node.routing.MidcallPolicies;
 import io.sbc.node.transaction.SipBuilder;
 import io.sbc.protocol.CallIds;
@@ -222,10 +223,10 @@ public final class Main {
 
   /**
    * Values computed from others: seed nodes from SBC_SEED_NODES, the H2 URL and the durable
-   * policy store's directory from the data dir, Pekko's app-version from the build.
+   * runtime settings' directory from the data dir, Pekko's app-version from the build.
    */
   static Config withDerivedSettings(Config config) {
-    Config out = PolicyStore.durableConfig(
+    Config out = ReplicatedValue.durableConfig(
             java.nio.file.Path.of(config.getString("sbc.data-dir")), config.getInt("sbc.cluster.port"))
         .withFallback(config);
     out = out.withValue("pekko.cluster.app-version", ConfigValueFactory.fromAnyRef(appVersion(config)));
