@@ -25,6 +25,8 @@ import io.sbc.node.policy.MidcallPolicyResolver;
 import io.sbc.node.policy.PolicyStore;
 import io.sbc.node.replicated.ReplicatedValue;
 import io.sbc.node.routing.MidcallPolicies;
+import io.sbc.node.routing.RouteStore;
+import io.sbc.node.sessiontimer.SessionTimerStore;
 import io.sbc.node.transaction.SipBuilder;
 import io.sbc.protocol.CallIds;
 import java.nio.file.Files;
@@ -32,6 +34,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.Done;
@@ -120,14 +126,18 @@ public final class Main {
         : null;
     ActorRef<GatewayCommand> gatewayRef = gateway == null ? null : GatewayDirectory.register(system, gateway);
     PolicyStore policyStore = PolicyStore.start(system);
+    RouteStore routeStore = RouteStore.start(system, settings.configuredRoutes());
+    SessionTimerStore timerStore = SessionTimerStore.start(system, settings.configuredSessionTimer());
     MidcallPolicyResolver policies = new MidcallPolicies(
-        settings.routes(), settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
+        routeStore, settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
     LiveGateways gateways = LiveGateways.cluster(system, gatewayRef, settings.sip().hostPort(), GatewayDirectory.start(system));
-    CallServices services = new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef,
-        new CallMetrics(registry), admission, policies, gateways);
+    CallServices services = new CallServices(settings, routeStore, timerStore, new SipBuilder(settings.sip()), callIds,
+        gatewayRef, new CallMetrics(registry), admission, policies, gateways);
     region.set(CallEntity.init(system, services));
     ManagementContext management = ManagementContext.get(system);
-    management.bind(new ManagementContext.Parts(system, settings, policyStore, policies, admission, region.get()));
+    management.bind(new ManagementContext.Parts(system, settings, policyStore, routeStore, timerStore, policies,
+        admission, region.get()));
+    awaitRuntimeSettings(List.of(policyStore.loaded(), routeStore.loaded(), timerStore.loaded()));
     if (gateway != null) {
       initSipSockets(system, gateway, gatewayRef, admission, settings.leaveDrainTime());
     }
@@ -135,6 +145,20 @@ public final class Main {
     initJournalTasks(system, config, settings.journalCleanup(), registry, region.get());
     PekkoManagement.get(system).start();
     logStarted(config, settings);
+  }
+
+  /**
+   * Waits (at most 10 s) until the runtime settings stored on this node (LMDB) are known, so that
+   * no call is taken with the configured route table or timers while a runtime one is on disk.
+   */
+  private static void awaitRuntimeSettings(List<CompletionStage<Done>> loaded) throws InterruptedException {
+    try {
+      CompletableFuture.allOf(loaded.stream().map(CompletionStage::toCompletableFuture)
+          .toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("runtime settings (policy, route table, session timers) not loaded within 10 s; "
+          + "the configured values apply until they are: {}", e.toString());
+    }
   }
 
   /** A node without seed nodes is a cluster of one: it joins itself. */
@@ -173,7 +197,7 @@ public final class Main {
     });
     shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "finish-transactions", () ->
         CompletableFuture.supplyAsync(Done::getInstance,
-            CompletableFuture.delayedExecutor(drainTime.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)));
+            CompletableFuture.delayedExecutor(drainTime.toMillis(), TimeUnit.MILLISECONDS)));
     shutdown.addTask(CoordinatedShutdown.PhaseClusterLeave(), "close-sip-gateway", () -> {
       sockets.close();
       return CompletableFuture.completedFuture(Done.getInstance());
@@ -181,18 +205,18 @@ public final class Main {
   }
 
   private static void logStarted(Config config, SbcSettings settings) {
-    log.info("SBC node up ({}): SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}, midcall-signaling {} (config), "
-            + "session timers {}",
+    log.info("SBC node up ({}): SIP {}:{} next hop {} (config), HTTP {}:{}, journal {} in {}, midcall-signaling {} (config), "
+            + "session timers {} (config)",
         String.join(",", settings.roles()), settings.gateway() ? settings.sip().host() : "-",
         settings.gateway() ? settings.sip().port() : "-", config.getString("sbc.next-hop"),
         config.getString("pekko.management.http.hostname"), config.getInt("pekko.management.http.port"),
         settings.journal(), settings.dataDir(), settings.midcallPolicy().keyword(),
-        settings.sessionTimer().enabled()
-            ? settings.sessionTimer().sessionExpires().toSeconds() + " s (Min-SE " + settings.sessionTimer().minSe().toSeconds() + " s)"
+        settings.configuredSessionTimer().enabled()
+            ? settings.configuredSessionTimer().sessionExpires().toSeconds() + " s (Min-SE " + settings.configuredSessionTimer().minSe().toSeconds() + " s)"
             : "off");
-    if (settings.sessionTimer().enabled() && settings.sessionTimer().minSe().toSeconds() < 90) {
+    if (settings.configuredSessionTimer().enabled() && settings.configuredSessionTimer().minSe().toSeconds() < 90) {
       log.warn("sbc.session-timer.min-se is {} s, below the 90 s RFC 4028 requires; fine for tests only",
-          settings.sessionTimer().minSe().toSeconds());
+          settings.configuredSessionTimer().minSe().toSeconds());
     }
   }
 
