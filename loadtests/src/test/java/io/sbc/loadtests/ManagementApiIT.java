@@ -25,28 +25,49 @@ import org.junit.jupiter.api.Test;
 /**
  * The SBC's management routes against real nodes over HTTP: the cluster-wide midcall policy and a
  * route's override (with the 401/403/400/404 paths, and a real call that obeys a change made at
- * runtime), and draining (503 to new INVITEs on the SIP socket, {@code /ready} false, calls again
- * after the drain ends). One node has an admin token, one has none.
+ * runtime), the route table and the session-timer settings replaced at runtime on one node and in
+ * force for new calls through the other, and draining (503 to new INVITEs on the SIP socket,
+ * {@code /ready} false, calls again after the drain ends). Two nodes form one cluster (each with
+ * its own H2 journal, enough for calls that never fail over) with the same {@code sbc.routes}:
+ * {@code node} has an admin token, {@code tokenless} none.
  */
 class ManagementApiIT {
   private static final String TOKEN = "it-admin-token";
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static int uasPort;
+  private static String hop;
   private static NodeProcess node;
   private static NodeProcess tokenless;
 
   @BeforeAll
   static void startNodes() throws Exception {
     uasPort = Ports.free();
-    String hop = "sip:127.0.0.1:" + uasPort;
-    node = NodeProcess.start("management", hop, "sbc.http.admin-token = \"" + TOKEN + "\"\n"
-        + "sbc.routes = [{ name = \"uk\", user-prefix = \"44\", next-hop = \"" + hop + "\" }]\n");
-    tokenless = NodeProcess.start("management-tokenless", hop, "");
+    hop = "sip:127.0.0.1:" + uasPort;
+    String routes = "sbc.routes = [{ name = \"uk\", user-prefix = \"44\", next-hop = \"" + hop + "\" }]\n";
+    node = NodeProcess.start("management", hop, "sbc.http.admin-token = \"" + TOKEN + "\"\n" + routes);
+    tokenless = NodeProcess.start("management-tokenless", hop,
+        "sbc.cluster.seed-nodes = \"127.0.0.1:" + node.clusterPort + "\"\n" + routes);
+    long end = System.currentTimeMillis() + 60_000;
+    while (node.upMembers() < 2 || tokenless.upMembers() < 2) {
+      if (System.currentTimeMillis() > end) {
+        throw new AssertionError("cluster did not form: " + node.httpGet("/cluster/members"));
+      }
+      Thread.sleep(250);
+    }
+    // a few calls through each node first: the first cross-node hops of cold JVMs exceed T1
+    try (Sipp uas = Sipp.start("uas-management-warmup", "uas.xml", "u1", uasPort, "-m", "8")) {
+      for (NodeProcess n : List.of(node, tokenless)) {
+        try (Sipp uac = Sipp.start("uac-management-warmup", "uac.xml", "u1", Ports.free(), "-m", "4", "-r", "4",
+            "-set", "hold_ms", "200", "127.0.0.1:" + n.sipPort)) {
+          uac.await(60); // not asserted: absorbing a cold start is what the warm-up is for
+        }
+      }
+    }
   }
 
   @AfterAll
   static void stopNodes() throws Exception {
-    for (NodeProcess n : new NodeProcess[] {node, tokenless}) {
+    for (NodeProcess n : new NodeProcess[] {tokenless, node}) {
       if (n != null) {
         n.close();
       }
@@ -56,7 +77,9 @@ class ManagementApiIT {
   @Test
   void thePolicyChangesAtRuntimeBehindTheTokenAndRunningCallsObeyIt() throws Exception {
     assertEquals("{\"policy\":\"passthru\",\"configured\":\"passthru\",\"runtime\":null,\"route-overrides\":{},"
-        + "\"routes\":{\"default\":\"passthru\",\"uk\":\"passthru\"}}", call(node, "GET", "/sbc/policy", null, null).body());
+        + "\"routes\":{\"default\":\"passthru\",\"uk\":\"passthru\"},\"session-timer\":{\"enabled\":true,"
+        + "\"session-expires\":1800,\"min-se\":90,\"configured\":{\"enabled\":true,\"session-expires\":1800,"
+        + "\"min-se\":90},\"runtime\":null}}", call(node, "GET", "/sbc/policy", null, null).body());
 
     HttpResponse<String> noToken = call(node, "PUT", "/sbc/policy", null, "{\"policy\":\"block\"}");
     assertEquals(401, noToken.statusCode(), noToken.body());
@@ -68,13 +91,17 @@ class ManagementApiIT {
     HttpResponse<String> unknown = call(node, "PUT", "/sbc/policy", TOKEN, "{\"policy\":\"sometimes\"}");
     assertEquals(400, unknown.statusCode());
     assertTrue(unknown.body().contains("unknown midcall-signaling policy 'sometimes'"), unknown.body());
-    assertEquals(400, call(node, "PUT", "/sbc/policy", TOKEN, "{\"mode\":\"block\"}").statusCode());
+    HttpResponse<String> unknownField = call(node, "PUT", "/sbc/policy", TOKEN, "{\"mode\":\"block\"}");
+    assertEquals(400, unknownField.statusCode());
+    assertEquals("{\"error\":\"unknown field 'mode' (known: policy, session-timer)\"}", unknownField.body());
     assertTrue(call(node, "GET", "/sbc/policy", null, null).body().contains("\"runtime\":null"), "nothing changed");
 
     HttpResponse<String> set = call(node, "PUT", "/sbc/policy", TOKEN, "{\"policy\":\"BLOCK\"}");
     assertEquals(200, set.statusCode(), set.body());
     assertEquals("{\"policy\":\"block\"}", set.body());
+    // the call's entity may live on either node
     awaitBody(node, "/sbc/policy", "\"policy\":\"block\",\"configured\":\"passthru\",\"runtime\":\"block\"");
+    awaitBody(tokenless, "/sbc/policy", "\"policy\":\"block\",\"configured\":\"passthru\",\"runtime\":\"block\"");
 
     // A call on the default route now gets block: refreshes answered here, media changes 488, nothing relayed.
     try (Sipp uas = Sipp.start("uas-runtime-block", "uas_reinvite_matrix.xml", "u1", uasPort, "-m", "1");
@@ -99,6 +126,7 @@ class ManagementApiIT {
     awaitBody(node, "/sbc/policy", "\"route-overrides\":{},\"routes\":{\"default\":\"block\",\"uk\":\"block\"}");
     assertEquals(200, call(node, "DELETE", "/sbc/policy", TOKEN, null).statusCode());
     awaitBody(node, "/sbc/policy", "\"policy\":\"passthru\",\"configured\":\"passthru\",\"runtime\":null");
+    awaitBody(tokenless, "/sbc/policy", "\"policy\":\"passthru\",\"configured\":\"passthru\",\"runtime\":null");
   }
 
   @Test
@@ -135,14 +163,18 @@ class ManagementApiIT {
       String list = "";
       for (int i = 0; i < 50 && !list.contains("\"phase\":\"CONFIRMED\""); i++) {
         Thread.sleep(100);
-        list = call(node, "GET", "/sbc/calls", null, null).body();
+        list = call(node, "GET", "/sbc/calls?cluster=true", null, null).body();
       }
-      assertTrue(list.startsWith("{\"scope\":\"node\""), list);
+      assertTrue(list.startsWith("{\"scope\":\"cluster\""), list);
       Matcher id = Pattern.compile("\"id\":\"([^\"]+)\",\"phase\":\"CONFIRMED\",\"route\":\"default\"").matcher(list);
       assertTrue(id.find(), list);
       String callId = id.group(1);
-      assertTrue(call(node, "GET", "/sbc/calls?cluster=true", null, null).body().contains("\"id\":\"" + callId + "\""),
-          "the cluster-wide listing has it too");
+      // The entity lives on one node of the two, and only that node lists it as its own.
+      String own = call(node, "GET", "/sbc/calls", null, null).body();
+      String other = call(tokenless, "GET", "/sbc/calls", null, null).body();
+      assertTrue(own.startsWith("{\"scope\":\"node\"") && other.startsWith("{\"scope\":\"node\""), own + "\n" + other);
+      assertTrue(own.contains("\"id\":\"" + callId + "\"") != other.contains("\"id\":\"" + callId + "\""),
+          "listed by exactly one node:\n" + own + "\n" + other);
       assertEquals(400, call(node, "GET", "/sbc/calls?limit=0", null, null).statusCode());
 
       HttpResponse<String> view = call(node, "GET", "/sbc/calls/" + callId, null, null);
@@ -176,7 +208,7 @@ class ManagementApiIT {
   void afterCallsTheMetricsShowTrafficJournalClusterAndJvm() throws Exception {
     String user = "4420794600";
     int calls = 5;
-    String before = node.httpGet("/metrics");
+    String before = clusterMetrics();
     try (Sipp uas = Sipp.start("uas-metrics", "uas.xml", "u1", uasPort, "-m", Integer.toString(calls));
         Sipp uac = Sipp.start("uac-metrics", "uac.xml", "u1", Ports.free(), "-s", user, "-m", Integer.toString(calls),
             "-r", "5", "127.0.0.1:" + node.sipPort)) {
@@ -224,10 +256,11 @@ class ManagementApiIT {
     assertEquals(0, NodeProcess.sample(after, "sbc_calls_active", "phase", "setup"), why);
     assertTrue(delta(before, after, "sbc_calls_ended_total") >= calls, why);
     assertTrue(delta(before, after, "sbc_calls_failed_total", "status", "422") >= 1, why);
-    // cluster of one, sharding: the lingering entities of these calls are hosted here
-    assertEquals(1, NodeProcess.sample(after, "sbc_cluster_members", "status", "up"), why);
-    assertEquals(0, NodeProcess.sample(after, "sbc_cluster_members", "status", "joining"), why);
-    assertEquals(0, NodeProcess.sample(after, "sbc_cluster_unreachable_members"), why);
+    // the cluster of two as node 1 sees it, one leader between them; sharding: the lingering entities of these calls
+    String own = node.httpGet("/metrics");
+    assertEquals(2, NodeProcess.sample(own, "sbc_cluster_members", "status", "up"), own);
+    assertEquals(0, NodeProcess.sample(own, "sbc_cluster_members", "status", "joining"), own);
+    assertEquals(0, NodeProcess.sample(own, "sbc_cluster_unreachable_members"), own);
     assertEquals(1, NodeProcess.sample(after, "sbc_cluster_leader"), why);
     assertTrue(NodeProcess.sample(after, "sbc_shard_region_shards", "type", "Call") >= 1, why);
     // the JVM
@@ -249,11 +282,20 @@ class ManagementApiIT {
     return now - NodeProcess.sampleOrZero(before, name, labels);
   }
 
+  /**
+   * Both nodes' {@code /metrics} as one page, so that a sample sums over the cluster: the calls'
+   * entities (their journal writes, generated responses, active calls) live on either node, while
+   * their SIP traffic passes node 1's gateway.
+   */
+  private static String clusterMetrics() throws Exception {
+    return node.httpGet("/metrics") + "\n" + tokenless.httpGet("/metrics");
+  }
+
   /** Reads {@code /metrics} until {@code ready} holds (the sharding gauges are polled every 5 s). */
   private static String awaitMetrics(java.util.function.Predicate<String> ready) throws Exception {
     String page = "";
     for (int i = 0; i < 60; i++) {
-      page = node.httpGet("/metrics");
+      page = clusterMetrics();
       if (ready.test(page)) {
         return page;
       }
@@ -263,12 +305,184 @@ class ManagementApiIT {
   }
 
   @Test
+  void theRouteTableIsReplacedClusterWideForNewCallsWhileRunningCallsKeepTheirRoute() throws Exception {
+    String configured = "{\"source\":\"config\",\"default-next-hop\":\"" + hop + "\",\"routes\":[{\"name\":\"uk\","
+        + "\"user-prefix\":\"44\",\"host\":\"\",\"next-hop\":\"" + hop + "\",\"midcall-policy\":null}]}";
+    assertEquals(configured, call(node, "GET", "/sbc/routes", null, null).body());
+    assertEquals(configured, call(tokenless, "GET", "/sbc/routes", null, null).body());
+
+    int movedPort = Ports.free();
+    String moved = "{\"routes\": [{\"name\": \"moved\", \"user-prefix\": \"44\", \"next-hop\": \"sip:127.0.0.1:"
+        + movedPort + "\", \"midcall-policy\": \"block\"}]}";
+    HttpResponse<String> noToken = call(node, "PUT", "/sbc/routes", null, moved);
+    assertEquals(401, noToken.statusCode(), noToken.body());
+    assertEquals("Bearer", noToken.headers().firstValue("WWW-Authenticate").orElse(""));
+    assertEquals(401, call(node, "PUT", "/sbc/routes", "not-" + TOKEN, moved).statusCode());
+    assertEquals(401, call(node, "DELETE", "/sbc/routes", null, null).statusCode());
+    HttpResponse<String> disabled = call(tokenless, "PUT", "/sbc/routes", TOKEN, moved);
+    assertEquals(403, disabled.statusCode(), disabled.body());
+    assertEquals(403, call(tokenless, "DELETE", "/sbc/routes", TOKEN, null).statusCode());
+
+    assertRejected("{\"routes\": [", "{\"error\":\"body is not JSON: ");
+    assertRejected("{\"routes\": [{\"name\": \"uk\", \"user-prefix\": \"44\"}]}",
+        "{\"error\":\"routes[0] (\\\"uk\\\"): next-hop is missing\"}");
+    assertRejected("{\"routes\": [{\"name\": \"uk\", \"next-hop\": \"sip:127.0.0.1:port\"}]}",
+        "{\"error\":\"routes[0] (\\\"uk\\\"): bad port in next hop 'sip:127.0.0.1:port'\"}");
+    assertRejected("{\"routes\": [{\"name\": \"uk\", \"next-hop\": \"tel:+44123\"}]}",
+        "{\"error\":\"routes[0] (\\\"uk\\\"): next hop must be a sip: URI (e.g. sip:10.0.0.1:5060;transport=tcp), got 'tel:+44123'\"}");
+    assertRejected("{\"routes\": [{\"name\": \"a\", \"next-hop\": \"sip:x\"}, {\"name\": \"a\", \"next-hop\": \"sip:y\"}]}",
+        "{\"error\":\"routes[1] (\\\"a\\\"): route name 'a' is used twice\"}");
+    assertRejected("{\"routes\": [{\"name\": \"default\", \"next-hop\": \"sip:x\"}]}",
+        "{\"error\":\"routes[0] (\\\"default\\\"): route name 'default' is reserved (the route taken when no route matches)\"}");
+    assertRejected("{\"routes\": [{\"name\": \"uk\", \"next-hop\": \"sip:x\", \"midcall-policy\": \"sometimes\"}]}",
+        "{\"error\":\"routes[0] (\\\"uk\\\"): unknown midcall-signaling policy 'sometimes'");
+    Thread.sleep(1_200); // a write would have reached the subscribers by now
+    assertEquals(configured, call(node, "GET", "/sbc/routes", null, null).body(), "nothing changed");
+    assertEquals(configured, call(tokenless, "GET", "/sbc/routes", null, null).body(), "nothing changed");
+
+    // A call on route uk, held while the table changes: its BYE must still go to uk's next hop.
+    try (Sipp oldCallee = Sipp.start("uas-routes-old", "uas.xml", "u1", uasPort, "-m", "1");
+        Sipp held = Sipp.start("uac-routes-held", "uac.xml", "u1", Ports.free(), "-s", "4400", "-m", "1",
+            "-set", "hold_ms", "12000", "127.0.0.1:" + tokenless.sipPort);
+        Sipp newCallee = Sipp.start("uas-routes-new", "uas.xml", "u1", movedPort, "-m", "1")) {
+      oldCallee.awaitCalleeCalls(1);
+
+      long start = System.nanoTime();
+      HttpResponse<String> put = call(node, "PUT", "/sbc/routes", TOKEN, moved);
+      assertEquals(200, put.statusCode(), put.body());
+      String runtime = "{\"source\":\"runtime\",\"default-next-hop\":\"" + hop + "\",\"routes\":[{\"name\":\"moved\","
+          + "\"user-prefix\":\"44\",\"host\":\"\",\"next-hop\":\"sip:127.0.0.1:" + movedPort + "\","
+          + "\"midcall-policy\":\"block\"}]}";
+      assertEquals(runtime, put.body());
+      awaitBody(tokenless, "/sbc/routes", runtime);
+      System.out.printf("ManagementApiIT: route table set on node 1 seen on node 2 after %d ms%n",
+          (System.nanoTime() - start) / 1_000_000);
+      awaitBody(node, "/sbc/routes", runtime);
+      assertTrue(held.isAlive(), "the held call must still be up after the change, or this proves nothing");
+      assertTrue(Files.readString(node.log).contains("route table replaced cluster-wide over HTTP, for new calls: "
+          + "moved (user 44*, any host) -> sip:127.0.0.1:" + movedPort + ", policy block; default -> " + hop),
+          "the operator reads the change in the log");
+
+      // the runtime table's route policy is what the midcall policies see, and its names take overrides
+      awaitBody(tokenless, "/sbc/policy", "\"routes\":{\"default\":\"passthru\",\"moved\":\"block\"}");
+      assertEquals(404, call(node, "PUT", "/sbc/routes/uk/policy", TOKEN, "{\"policy\":\"none\"}").statusCode(),
+          "uk is not in the table in force");
+      assertEquals(200, call(node, "PUT", "/sbc/routes/moved/policy", TOKEN, "{\"policy\":\"none\"}").statusCode());
+      awaitBody(tokenless, "/sbc/policy", "\"routes\":{\"default\":\"passthru\",\"moved\":\"none\"}");
+      assertEquals(200, call(node, "DELETE", "/sbc/routes/moved/policy", TOKEN, null).statusCode());
+
+      try (Sipp newCall = Sipp.start("uac-routes-new", "uac.xml", "u1", Ports.free(), "-s", "4401", "-m", "1",
+          "127.0.0.1:" + tokenless.sipPort)) {
+        String why = newCall.diagnostics() + "\n" + newCallee.diagnostics() + "\n--- node 2\n" + tokenless.tail();
+        assertEquals(0, newCall.await(30), why);
+        assertEquals(0, newCallee.await(30), "the new call reached the new next hop\n" + why);
+      }
+      String why = held.diagnostics() + "\n" + oldCallee.diagnostics() + "\n--- node 2\n" + tokenless.tail();
+      assertEquals(0, held.await(30), why);
+      assertEquals(0, oldCallee.await(30), "the held call's BYE went to the next hop it was set up with\n" + why);
+    } finally {
+      HttpResponse<String> reset = call(node, "DELETE", "/sbc/routes", TOKEN, null);
+      assertEquals(200, reset.statusCode(), reset.body());
+      assertEquals(configured, reset.body());
+      awaitBody(node, "/sbc/routes", configured);
+      awaitBody(tokenless, "/sbc/routes", configured);
+    }
+  }
+
+  /** A PUT of a bad table on node 1 answers 400 with that error (the body starts so). */
+  private static void assertRejected(String table, String errorStart) throws Exception {
+    HttpResponse<String> r = call(node, "PUT", "/sbc/routes", TOKEN, table);
+    assertEquals(400, r.statusCode(), r.body());
+    assertTrue(r.body().startsWith(errorStart), "expected " + errorStart + "\ngot " + r.body());
+  }
+
+  @Test
+  void theSessionTimerSettingsChangeClusterWideForNewCalls() throws Exception {
+    String configured = "\"session-timer\":{\"enabled\":true,\"session-expires\":1800,\"min-se\":90,"
+        + "\"configured\":{\"enabled\":true,\"session-expires\":1800,\"min-se\":90},\"runtime\":null}";
+    assertTrue(call(tokenless, "GET", "/sbc/policy", null, null).body().contains(configured));
+    String change = "{\"session-timer\": {\"session-expires\": 300, \"min-se\": 120}}";
+    assertEquals(401, call(node, "PUT", "/sbc/policy", null, change).statusCode());
+    assertEquals(403, call(tokenless, "PUT", "/sbc/policy", TOKEN, change).statusCode());
+    HttpResponse<String> tooShort = call(node, "PUT", "/sbc/policy", TOKEN,
+        "{\"policy\": \"block\", \"session-timer\": {\"session-expires\": 60}}");
+    assertEquals(400, tooShort.statusCode());
+    assertEquals("{\"error\":\"session-timer: session-expires 60 s is below min-se 90 s (in force); "
+        + "session-expires must be at least min-se\"}", tooShort.body());
+    HttpResponse<String> notSeconds = call(node, "PUT", "/sbc/policy", TOKEN, "{\"session-timer\": {\"min-se\": \"2m\"}}");
+    assertEquals(400, notSeconds.statusCode());
+    assertEquals("{\"error\":\"session-timer.min-se must be a whole number of seconds, got \\\"2m\\\"\"}", notSeconds.body());
+    Thread.sleep(1_200);
+    for (NodeProcess n : List.of(node, tokenless)) {
+      String body = call(n, "GET", "/sbc/policy", null, null).body();
+      assertTrue(body.contains(configured) && body.contains("\"runtime\":null,\"route-overrides\""),
+          "neither the timers nor the policy changed: " + body);
+    }
+
+    Path messages = Work.dir().resolve("timers-api-uas-" + System.nanoTime() + ".log");
+    Path again = Work.dir().resolve("timers-api-uas-again-" + System.nanoTime() + ".log");
+    try {
+      HttpResponse<String> set = call(node, "PUT", "/sbc/policy", TOKEN, change);
+      assertEquals(200, set.statusCode(), set.body());
+      assertEquals("{\"session-timer\":{\"enabled\":true,\"session-expires\":300,\"min-se\":120}}", set.body());
+      String runtime = "\"session-timer\":{\"enabled\":true,\"session-expires\":300,\"min-se\":120,"
+          + "\"configured\":{\"enabled\":true,\"session-expires\":1800,\"min-se\":90},"
+          + "\"runtime\":{\"enabled\":true,\"session-expires\":300,\"min-se\":120}}";
+      awaitBody(tokenless, "/sbc/policy", runtime);
+      awaitBody(node, "/sbc/policy", runtime); // the call's entity may live on either node
+      assertTrue(Files.readString(node.log).contains("session-timer settings changed cluster-wide over HTTP "
+          + "(session-expires=300 s, min-se=120 s): new calls and negotiations now get on, Session-Expires 300 s, "
+          + "Min-SE 120 s"), "the operator reads the change in the log");
+
+      String invite = calleesInvite("timers-api", messages);
+      assertTrue(header(invite, "Session-Expires", "300"), invite);
+      assertTrue(header(invite, "Min-SE", "120"), invite);
+
+      // DELETE /sbc/policy clears the runtime policy only; the timers have their own DELETE.
+      assertEquals(200, call(node, "DELETE", "/sbc/policy", TOKEN, null).statusCode());
+      Thread.sleep(1_200);
+      assertTrue(call(tokenless, "GET", "/sbc/policy", null, null).body().contains(runtime));
+    } finally {
+      HttpResponse<String> reset = call(node, "DELETE", "/sbc/policy/session-timer", TOKEN, null);
+      assertEquals(200, reset.statusCode(), reset.body());
+      assertEquals("{\"session-timer\":{\"enabled\":true,\"session-expires\":1800,\"min-se\":90},\"runtime\":null}",
+          reset.body());
+      awaitBody(node, "/sbc/policy", configured);
+      awaitBody(tokenless, "/sbc/policy", configured);
+    }
+    String invite = calleesInvite("timers-api-again", again);
+    assertTrue(header(invite, "Session-Expires", "1800") && header(invite, "Min-SE", "90"), invite);
+  }
+
+  private static boolean header(String message, String name, String value) {
+    return Pattern.compile("(?m)^" + name + ": " + value + "\\r?$").matcher(message).find();
+  }
+
+  /** One call through node 2 to a SIPp callee that traces its messages; returns the INVITE it got. */
+  private static String calleesInvite(String name, Path messages) throws Exception {
+    try (Sipp uas = Sipp.start("uas-" + name, "uas.xml", "u1", uasPort, "-m", "1",
+            "-trace_msg", "-message_file", messages.toString());
+        Sipp uac = Sipp.start("uac-" + name, "uac.xml", "u1", Ports.free(), "-m", "1",
+            "127.0.0.1:" + tokenless.sipPort)) {
+      String why = uac.diagnostics() + "\n" + uas.diagnostics() + "\n--- node 2\n" + tokenless.tail();
+      assertEquals(0, uac.await(30), why);
+      assertEquals(0, uas.await(30), why);
+    }
+    String received = Files.readString(messages);
+    Matcher invite = Pattern.compile("(?s)INVITE sip:.*?\\r?\\n\\r?\\n").matcher(received);
+    assertTrue(invite.find(), received);
+    return invite.group();
+  }
+
+  @Test
   void aNodeWithoutAnAdminTokenRefusesEveryWrite() throws Exception {
     assertEquals(200, call(tokenless, "GET", "/sbc/policy", null, null).statusCode());
     HttpResponse<String> write = call(tokenless, "PUT", "/sbc/policy", "anything", "{\"policy\":\"block\"}");
     assertEquals(403, write.statusCode());
     assertTrue(write.body().contains("no admin token"), write.body());
     assertEquals(403, call(tokenless, "POST", "/sbc/drain", null, null).statusCode());
+    assertEquals(403, call(tokenless, "PUT", "/sbc/routes", "anything", "{\"routes\": []}").statusCode());
+    assertEquals(403, call(tokenless, "DELETE", "/sbc/policy/session-timer", "anything", null).statusCode());
     assertTrue(Files.readString(tokenless.log).contains("no admin token configured (SBC_ADMIN_TOKEN)"),
         "the node says so at start");
   }

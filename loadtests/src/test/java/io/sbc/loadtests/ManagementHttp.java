@@ -1,21 +1,18 @@
 package io.sbc.loadtests;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** The node's management HTTP API as an operator's script uses it: JSON, bearer token for writes. */
 final class ManagementHttp {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
   private ManagementHttp() {}
 
   /** {@code method path} on the node; {@code token} and {@code body} may be null. */
   static HttpResponse<String> call(NodeProcess n, String method, String path, String token, String body)
       throws Exception {
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.httpPort + path))
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(n.scheme + "://127.0.0.1:" + n.httpPort + path))
         .timeout(Duration.ofSeconds(10))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) {
@@ -24,7 +21,7 @@ final class ManagementHttp {
     if (token != null) {
       req.header("Authorization", "Bearer " + token);
     }
-    return HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    return n.http.send(req.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /** Polls {@code GET path} until its body contains {@code part} (at most {@code limit}); fails otherwise. */

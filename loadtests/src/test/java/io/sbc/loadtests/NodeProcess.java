@@ -28,8 +28,14 @@ final class NodeProcess implements AutoCloseable {
   final Path log;
   private final Process process;
   private final ReapOnExit reaper;
+  /** http, or https for a node whose management server runs TLS. */
+  final String scheme;
+  final HttpClient http;
 
-  private NodeProcess(int sipPort, int httpPort, int clusterPort, Path dir, Path log, Process process) {
+  private NodeProcess(int sipPort, int httpPort, int clusterPort, Path dir, Path log, Process process, String scheme,
+      HttpClient http) {
+    this.scheme = scheme;
+    this.http = http;
     this.sipPort = sipPort;
     this.httpPort = httpPort;
     this.clusterPort = clusterPort;
@@ -55,6 +61,20 @@ final class NodeProcess implements AutoCloseable {
   /** As {@link #start(String, String, String)}, on given cluster, SIP and HTTP ports (a restart on its address). */
   static NodeProcess start(String name, String nextHop, String extraConfig, int cluster, int sip, int http)
       throws Exception {
+    return start(name, nextHop, extraConfig, cluster, sip, http, Map.of(), null);
+  }
+
+  /**
+   * A node whose management server runs HTTPS with the PEM files given in its environment
+   * ({@code SBC_HTTP_TLS_CERT}, {@code SBC_HTTP_TLS_KEY}); {@code client} trusts its certificate.
+   */
+  static NodeProcess startHttps(String name, String nextHop, Map<String, String> tlsEnv, javax.net.ssl.SSLContext client)
+      throws Exception {
+    return start(name, nextHop, "", Ports.free(), Ports.free(), Ports.free(), tlsEnv, client);
+  }
+
+  private static NodeProcess start(String name, String nextHop, String extraConfig, int cluster, int sip, int http,
+      Map<String, String> extraEnv, javax.net.ssl.SSLContext tls) throws Exception {
     Path jar = Path.of(System.getProperty("sbc.node.jar", "../node/target/sbc-node-0.1.0-SNAPSHOT-all.jar"));
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("node jar " + jar.toAbsolutePath() + " missing: build with mvn package first");
@@ -74,9 +94,15 @@ final class NodeProcess implements AutoCloseable {
     env.put("SBC_HTTP_PORT", Integer.toString(http));
     env.put("SBC_CLUSTER_PORT", Integer.toString(cluster));
     env.put("SBC_DATA_DIR", dir.resolve("data").toString());
+    env.putAll(extraEnv);
     Path log = dir.resolve("node.log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    NodeProcess node = new NodeProcess(sip, http, cluster, dir, log, pb.start());
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+    if (tls != null) {
+      client.sslContext(tls);
+    }
+    NodeProcess node = new NodeProcess(sip, http, cluster, dir, log, pb.start(), tls == null ? "http" : "https",
+        client.build());
     try {
       node.awaitReady(Duration.ofSeconds(90));
     } catch (Exception e) {
@@ -87,15 +113,14 @@ final class NodeProcess implements AutoCloseable {
   }
 
   private void awaitReady(Duration limit) throws Exception {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     Instant deadline = Instant.now().plus(limit);
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
         throw new IllegalStateException("node exited with " + process.exitValue() + ":\n" + tail());
       }
       try {
-        HttpResponse<String> r = client.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready")).timeout(Duration.ofSeconds(2)).build(),
+        HttpResponse<String> r = http.send(
+            HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + httpPort + "/ready")).timeout(Duration.ofSeconds(2)).build(),
             HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return;
@@ -109,8 +134,7 @@ final class NodeProcess implements AutoCloseable {
   }
 
   String httpGet(String path) throws Exception {
-    HttpClient client = HttpClient.newHttpClient();
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).build(),
+    return http.send(HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + httpPort + path)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
   }
 

@@ -24,15 +24,26 @@ import io.sbc.node.metrics.GatewayMeters;
 import io.sbc.node.metrics.NodeMetrics;
 import io.sbc.node.policy.MidcallPolicyResolver;
 import io.sbc.node.policy.PolicyStore;
+import io.sbc.node.replicated.ReplicatedValue;
 import io.sbc.node.routing.MidcallPolicies;
+import io.sbc.node.routing.RouteStore;
+import io.sbc.node.sessiontimer.SessionTimerStore;
 import io.sbc.node.transaction.SipBuilder;
+import io.sbc.node.http.ManagementTls;
 import io.sbc.protocol.CallIds;
+import io.sbc.protocol.CodecWarmUp;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -42,6 +53,7 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,9 +71,11 @@ public final class Main {
   public static void main(String[] args) {
     Config config;
     SbcSettings settings;
+    Optional<SSLContext> httpTls;
     try {
       config = withDerivedSettings(ConfigFactory.load());
       settings = SbcSettings.create(config);
+      httpTls = ManagementTls.fromConfig(config.getConfig("sbc"));
     } catch (RuntimeException e) {
       log.error("invalid configuration: {}", e.getMessage());
       exit(EXIT_BAD_CONFIG);
@@ -78,7 +92,7 @@ public final class Main {
     }
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sbc", config);
     try {
-      start(system, config, settings);
+      start(system, config, settings, httpTls);
     } catch (Exception e) {
       log.error("could not start the SIP gateway on {}:{}: {}", settings.sip().host(), settings.sip().port(), e.toString());
       system.terminate();
@@ -104,7 +118,8 @@ public final class Main {
   }
 
   /** Starts the node's parts in order; each {@code init} says what it brings up. */
-  static void start(ActorSystem<Void> system, Config config, SbcSettings settings) throws InterruptedException {
+  static void start(ActorSystem<Void> system, Config config, SbcSettings settings, Optional<SSLContext> httpTls)
+      throws InterruptedException {
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "flush-logs", () -> {
       flushLogs();
       return CompletableFuture.completedFuture(Done.getInstance());
@@ -119,23 +134,53 @@ public final class Main {
         : null;
     ActorRef<GatewayCommand> gatewayRef = gateway == null ? null : GatewayDirectory.register(system, gateway);
     PolicyStore policyStore = PolicyStore.start(system);
+    RouteStore routeStore = RouteStore.start(system, settings.configuredRoutes());
+    SessionTimerStore timerStore = SessionTimerStore.start(system, settings.configuredSessionTimer());
     MidcallPolicyResolver policies = new MidcallPolicies(
-        settings.routes(), settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
+        routeStore, settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
     LiveGateways gateways = LiveGateways.cluster(system, gatewayRef, settings.sip().hostPort(), GatewayDirectory.start(system));
-    CallServices services = new CallServices(settings, new SipBuilder(settings.sip()), callIds, gatewayRef,
-        new CallMetrics(registry), admission, policies, gateways,
+    CallServices services = new CallServices(settings, routeStore, timerStore, new SipBuilder(settings.sip()), callIds,
+        gatewayRef, new CallMetrics(registry), admission, policies, gateways,
         entityId -> region.get().tell(new ShardingEnvelope<>(entityId, new CallEntity.Wake())));
     region.set(CallEntity.init(system, services));
     ClusterMeters.start(system, CallEntity.ENTITY_KEY, registry, Duration.ofSeconds(5));
     ManagementContext management = ManagementContext.get(system);
-    management.bind(new ManagementContext.Parts(system, settings, policyStore, policies, admission, region.get()));
+    management.bind(new ManagementContext.Parts(system, settings, policyStore, routeStore, timerStore, policies,
+        admission, region.get()));
+    awaitRuntimeSettings(List.of(policyStore.loaded(), routeStore.loaded(), timerStore.loaded()));
+    warmUp(config.getInt("sbc.warm-up.rounds"));
     if (gateway != null) {
       initSipSockets(system, gateway, gatewayRef, admission, settings.leaveDrainTime());
     }
     management.sipListening();
     initJournalTasks(system, config, settings.journalCleanup(), registry, region.get());
-    PekkoManagement.get(system).start();
+    PekkoManagement.get(system).start(server -> httpTls
+        .map(tls -> server.withHttpsConnectionContext(ConnectionContext.httpsServer(tls)))
+        .orElse(server));
     logStarted(config, settings);
+  }
+
+  /** Compiles the SIP codec's hot paths before the sockets open and {@code /ready} can turn true. */
+  private static void warmUp(int rounds) {
+    if (rounds > 0) {
+      CodecWarmUp.Result r = CodecWarmUp.run(rounds);
+      log.info("warm-up: the SIP codec decoded and encoded {} messages in {} ms before the node takes calls",
+          r.messages(), r.millis());
+    }
+  }
+
+  /**
+   * Waits (at most 10 s) until the runtime settings stored on this node (LMDB) are known, so that
+   * no call is taken with the configured route table or timers while a runtime one is on disk.
+   */
+  private static void awaitRuntimeSettings(List<CompletionStage<Done>> loaded) throws InterruptedException {
+    try {
+      CompletableFuture.allOf(loaded.stream().map(CompletionStage::toCompletableFuture)
+          .toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("runtime settings (policy, route table, session timers) not loaded within 10 s; "
+          + "the configured values apply until they are: {}", e.toString());
+    }
   }
 
   /** A node without seed nodes is a cluster of one: it joins itself. */
@@ -174,7 +219,7 @@ public final class Main {
     });
     shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "finish-transactions", () ->
         CompletableFuture.supplyAsync(Done::getInstance,
-            CompletableFuture.delayedExecutor(drainTime.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)));
+            CompletableFuture.delayedExecutor(drainTime.toMillis(), TimeUnit.MILLISECONDS)));
     shutdown.addTask(CoordinatedShutdown.PhaseClusterLeave(), "close-sip-gateway", () -> {
       sockets.close();
       return CompletableFuture.completedFuture(Done.getInstance());
@@ -182,18 +227,18 @@ public final class Main {
   }
 
   private static void logStarted(Config config, SbcSettings settings) {
-    log.info("SBC node up ({}): SIP {}:{} next hop {}, HTTP {}:{}, journal {} in {}, midcall-signaling {} (config), "
-            + "session timers {}",
+    log.info("SBC node up ({}): SIP {}:{} next hop {} (config), HTTP {}:{}, journal {} in {}, midcall-signaling {} (config), "
+            + "session timers {} (config)",
         String.join(",", settings.roles()), settings.gateway() ? settings.sip().host() : "-",
         settings.gateway() ? settings.sip().port() : "-", config.getString("sbc.next-hop"),
         config.getString("pekko.management.http.hostname"), config.getInt("pekko.management.http.port"),
         settings.journal(), settings.dataDir(), settings.midcallPolicy().keyword(),
-        settings.sessionTimer().enabled()
-            ? settings.sessionTimer().sessionExpires().toSeconds() + " s (Min-SE " + settings.sessionTimer().minSe().toSeconds() + " s)"
+        settings.configuredSessionTimer().enabled()
+            ? settings.configuredSessionTimer().sessionExpires().toSeconds() + " s (Min-SE " + settings.configuredSessionTimer().minSe().toSeconds() + " s)"
             : "off");
-    if (settings.sessionTimer().enabled() && settings.sessionTimer().minSe().toSeconds() < 90) {
+    if (settings.configuredSessionTimer().enabled() && settings.configuredSessionTimer().minSe().toSeconds() < 90) {
       log.warn("sbc.session-timer.min-se is {} s, below the 90 s RFC 4028 requires; fine for tests only",
-          settings.sessionTimer().minSe().toSeconds());
+          settings.configuredSessionTimer().minSe().toSeconds());
     }
   }
 
@@ -224,10 +269,10 @@ public final class Main {
 
   /**
    * Values computed from others: seed nodes from SBC_SEED_NODES, the H2 URL and the durable
-   * policy store's directory from the data dir, Pekko's app-version from the build.
+   * runtime settings' directory from the data dir, Pekko's app-version from the build.
    */
   static Config withDerivedSettings(Config config) {
-    Config out = PolicyStore.durableConfig(
+    Config out = ReplicatedValue.durableConfig(
             java.nio.file.Path.of(config.getString("sbc.data-dir")), config.getInt("sbc.cluster.port"))
         .withFallback(config);
     out = out.withValue("pekko.cluster.app-version", ConfigValueFactory.fromAnyRef(appVersion(config)));

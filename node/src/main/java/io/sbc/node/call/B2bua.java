@@ -86,7 +86,7 @@ final class B2bua {
     this.tx = new TransactionLayer(entityId, call, transactions, effects, build, services.gateways(),
         services.settings().timers(), metrics, log);
     this.sessionTimers = new SessionTimers(entityId, call, transactions, tx, build, effects,
-        services.settings().sessionTimer(), metrics, log);
+        services.sessionTimer(), metrics, log);
     this.keepAlive = new KeepAlive(entityId, call, tx, effects, services.settings().optionsPing(), metrics, log);
     this.reOffers = new ReOffers(entityId, call, transactions, tx, build, sessionTimers, services.policies(), metrics, log);
     this.teardown = new Teardown(entityId, call, tx, sessionTimers, keepAlive, effects, metrics, log);
@@ -205,6 +205,7 @@ final class B2bua {
       return;
     }
     tx.clear();
+    sessionTimers.callStarts();
     metrics.attempted.increment();
     ServerTransaction st = transactions.newServer(Side.A, req, flow);
     call.open(new Leg(Side.A, req.getCallId().getCallId(), SipBuilder.newTag(), req.getFromTag(),
@@ -222,7 +223,8 @@ final class B2bua {
     }
     String user = req.getRequestURI() instanceof SipURI su ? su.getUser() : null;
     String host = req.getRequestURI() instanceof SipURI su ? su.getHost() : "";
-    RouteTable.Route selected = services.settings().routes().route(user, host);
+    // The table in force now (it may change at runtime); the call keeps this route and next hop.
+    RouteTable.Route selected = services.routes().get().route(user, host);
     RouteTable.NextHop hop = selected.nextHop();
     // The B-leg is anchored on the gateway the call came in on: both legs use that node's
     // address, so the call's signaling stays put when its entity moves to another node.

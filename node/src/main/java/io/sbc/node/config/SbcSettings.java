@@ -13,11 +13,15 @@ import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.slf4j.event.Level;
 
-/** The node's own settings, read once from {@code sbc { ... }}. */
+/**
+ * The node's own settings, read once from {@code sbc { ... }}. The route table and the session-timer
+ * settings can be changed at runtime: these are only their configured values, the ones in force
+ * come from {@code RouteStore} and {@code SessionTimerStore}.
+ */
 public record SbcSettings(
     Set<String> roles,
     GatewaySettings sip,
-    RouteTable routes,
+    RouteTable configuredRoutes,
     String clusterSecret,
     TransactionTimers timers,
     Duration linger,
@@ -27,7 +31,7 @@ public record SbcSettings(
     JournalCleanup journalCleanup,
     JournalBackoff journalBackoff,
     MidcallPolicy midcallPolicy,
-    SessionTimerSettings sessionTimer,
+    SessionTimerSettings configuredSessionTimer,
     Duration optionsPing,
     String adminToken,
     Duration leaveDrainTime) {

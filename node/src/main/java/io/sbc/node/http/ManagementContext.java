@@ -5,6 +5,8 @@ import io.sbc.node.call.CallEntity;
 import io.sbc.node.config.SbcSettings;
 import io.sbc.node.policy.MidcallPolicyResolver;
 import io.sbc.node.policy.PolicyStore;
+import io.sbc.node.routing.RouteStore;
+import io.sbc.node.sessiontimer.SessionTimerStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
@@ -20,8 +22,9 @@ public final class ManagementContext implements Extension {
   private static final Id ID = new Id();
 
   /** The node's parts the routes use. */
-  public record Parts(ActorSystem<?> system, SbcSettings settings, PolicyStore policyStore,
-      MidcallPolicyResolver resolver, AdmissionControl admission, ActorRef<ShardingEnvelope<CallEntity.Command>> calls) {}
+  public record Parts(ActorSystem<?> system, SbcSettings settings, PolicyStore policyStore, RouteStore routeStore,
+      SessionTimerStore sessionTimerStore, MidcallPolicyResolver resolver, AdmissionControl admission,
+      ActorRef<ShardingEnvelope<CallEntity.Command>> calls) {}
 
   private volatile Parts parts;
   private volatile boolean sipListening;

@@ -1,5 +1,5 @@
 /**
  * The midcall-signaling policy values and the cluster-wide runtime store of them (Distributed
- * Data). Uses nothing else of the node.
+ * Data). Uses replicated only.
  */
 package io.sbc.node.policy;

@@ -4,23 +4,38 @@ import com.typesafe.config.Config;
 import io.sbc.node.policy.MidcallPolicy;
 import io.sbc.protocol.Transport;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Ordered routing table: the first route whose Request-URI user prefix and host both match
  * (an empty criterion matches anything) names the next hop; otherwise the default next hop.
+ * Immutable; the one in force comes from {@link RouteStore} (configured or set at runtime).
  */
 public final class RouteTable {
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\]");
 
   /** Where a call is sent: host, port and transport of the next hop, from a SIP URI. */
   public record NextHop(String host, int port, Transport transport) {
-    /** Parses {@code sip:host[:port][;transport=udp|tcp]}; the user part, if any, is ignored. */
+    public NextHop {
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(transport, "transport");
+    }
+
+    /** Parses {@code sip:host[:port][;transport=udp|tcp|tls]}; the user part, if any, is ignored. */
     public static NextHop parse(String uri) {
+      if (uri == null) {
+        throw new IllegalArgumentException("next hop is missing");
+      }
       String s = uri.trim();
       if (!s.toLowerCase(Locale.ROOT).startsWith("sip:")) {
-        throw new IllegalArgumentException("next hop must be a sip: URI, got '" + uri + "'");
+        throw new IllegalArgumentException("next hop must be a sip: URI (e.g. sip:10.0.0.1:5060;transport=tcp), got '"
+            + uri + "'");
       }
       s = s.substring(4);
       Transport transport = Transport.UDP;
@@ -29,7 +44,11 @@ public final class RouteTable {
         for (String param : s.substring(semi + 1).split(";")) {
           String[] kv = param.split("=", 2);
           if (kv.length == 2 && kv[0].trim().equalsIgnoreCase("transport")) {
-            transport = Transport.fromToken(kv[1]);
+            try {
+              transport = Transport.fromToken(kv[1]);
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException("next hop '" + uri + "': " + e.getMessage() + " (udp, tcp or tls)", e);
+            }
           }
         }
         s = s.substring(0, semi);
@@ -38,63 +57,128 @@ public final class RouteTable {
       if (at >= 0) {
         s = s.substring(at + 1);
       }
+      String host = s;
+      int port = 5060;
       int colon = s.lastIndexOf(':');
-      try {
-        if (colon > 0 && !s.endsWith("]")) {
-          return new NextHop(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)), transport);
+      if (colon >= 0 && !s.endsWith("]")) {
+        host = s.substring(0, colon);
+        try {
+          port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("bad port in next hop '" + uri + "'", e);
         }
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("bad port in next hop '" + uri + "'", e);
+        if (port < 1 || port > 65535) {
+          throw new IllegalArgumentException("bad port in next hop '" + uri + "': " + port + " is not 1-65535");
+        }
       }
-      if (s.isEmpty()) {
+      if (host.isEmpty()) {
         throw new IllegalArgumentException("next hop '" + uri + "' has no host");
       }
-      return new NextHop(s, 5060, transport);
+      if (!HOST.matcher(host).matches()) {
+        throw new IllegalArgumentException("next hop '" + uri + "' has a bad host '" + host + "'");
+      }
+      return new NextHop(host, port, transport);
+    }
+
+    /** The URI form {@link #parse} reads back: {@code sip:host:port}, plus {@code ;transport=} unless UDP. */
+    public String uri() {
+      return "sip:" + host + ":" + port + (transport == Transport.UDP ? "" : ";transport=" + transport.token());
     }
   }
 
   /**
-   * One row of {@code sbc.routes}. {@code name} keys runtime policy overrides (default
-   * {@code route-<n>}, 1-based); {@code midcallPolicy} is the route's configured override.
+   * One row of the table. {@code name} keys runtime policy overrides (default {@code route-<n>},
+   * 1-based); {@code midcallPolicy} is the route's own override of the global policy. An empty
+   * {@code userPrefix} or {@code host} matches anything.
    */
   public record Route(String name, String userPrefix, String host, NextHop nextHop,
       Optional<MidcallPolicy> midcallPolicy) {
+    public Route {
+      Objects.requireNonNull(name, "name");
+      userPrefix = userPrefix == null ? "" : userPrefix;
+      host = host == null ? "" : host;
+      Objects.requireNonNull(nextHop, "next hop");
+      midcallPolicy = midcallPolicy == null ? Optional.empty() : midcallPolicy;
+    }
+
     boolean matches(String user, String requestHost) {
       boolean userOk = userPrefix.isEmpty() || (user != null && user.startsWith(userPrefix));
       boolean hostOk = host.isEmpty() || host.equalsIgnoreCase(requestHost);
       return userOk && hostOk;
     }
+
+    /** {@code uk (user 44*, any host) -> sip:10.0.0.1:5060, policy block}, for log lines. */
+    public String describe() {
+      return name + " (" + (userPrefix.isEmpty() ? "any user" : "user " + userPrefix + "*") + ", "
+          + (host.isEmpty() ? "any host" : "host " + host) + ") -> " + nextHop.uri()
+          + midcallPolicy.map(p -> ", policy " + p.keyword()).orElse("");
+    }
   }
 
   /** The name of the route taken when no row matches. */
   public static final String DEFAULT_ROUTE = "default";
+  /** Reserved too: the runtime policy store's key of the global value. */
+  private static final String GLOBAL_KEY = "*";
 
   private final List<Route> routes;
   private final Route defaultRoute;
 
+  /** Throws {@link IllegalArgumentException} for a name that is empty, reserved or used twice. */
   public RouteTable(List<Route> routes, NextHop defaultHop) {
     this.routes = List.copyOf(routes);
-    this.defaultRoute = new Route(DEFAULT_ROUTE, "", "", defaultHop, Optional.empty());
+    this.defaultRoute = new Route(DEFAULT_ROUTE, "", "", Objects.requireNonNull(defaultHop, "default next hop"),
+        Optional.empty());
+    Set<String> taken = new HashSet<>();
+    for (Route r : this.routes) {
+      checkName(r.name(), taken);
+    }
   }
 
+  /**
+   * Checks a route name against the rules and the names of the routes before it (and adds it to
+   * them): not empty, no '/' (it is a path segment of the HTTP API), not {@value #DEFAULT_ROUTE}
+   * or "*" (reserved), not used twice.
+   */
+  static void checkName(String name, Set<String> taken) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("route name must not be empty");
+    }
+    if (name.equals(DEFAULT_ROUTE) || name.equals(GLOBAL_KEY)) {
+      throw new IllegalArgumentException("route name '" + name + "' is reserved"
+          + (name.equals(DEFAULT_ROUTE) ? " (the route taken when no route matches)" : ""));
+    }
+    if (name.contains("/")) {
+      throw new IllegalArgumentException("route name '" + name + "' must not contain '/'");
+    }
+    if (!taken.add(name)) {
+      throw new IllegalArgumentException("route name '" + name + "' is used twice");
+    }
+  }
+
+  /** The table of {@code sbc.routes} and {@code sbc.next-hop}. */
   public static RouteTable create(Config sbc) {
     List<Route> routes = new ArrayList<>();
     for (Config r : sbc.getConfigList("routes")) {
       String name = r.hasPath("name") ? r.getString("name") : "route-" + (routes.size() + 1);
-      if (name.equals(DEFAULT_ROUTE) || routes.stream().anyMatch(x -> x.name().equals(name))) {
-        throw new IllegalArgumentException("sbc.routes: route name '" + name + "' is used twice (or is reserved)");
+      try {
+        routes.add(
+            new Route(
+                name,
+                r.hasPath("user-prefix") ? r.getString("user-prefix") : "",
+                r.hasPath("host") ? r.getString("host") : "",
+                NextHop.parse(r.getString("next-hop")),
+                r.hasPath("midcall-policy")
+                    ? Optional.of(MidcallPolicy.parse(r.getString("midcall-policy")))
+                    : Optional.empty()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("sbc.routes, route " + name + ": " + e.getMessage(), e);
       }
-      routes.add(
-          new Route(
-              name,
-              r.hasPath("user-prefix") ? r.getString("user-prefix") : "",
-              r.hasPath("host") ? r.getString("host") : "",
-              NextHop.parse(r.getString("next-hop")),
-              r.hasPath("midcall-policy")
-                  ? Optional.of(MidcallPolicy.parse(r.getString("midcall-policy")))
-                  : Optional.empty()));
     }
-    return new RouteTable(routes, NextHop.parse(sbc.getString("next-hop")));
+    try {
+      return new RouteTable(routes, NextHop.parse(sbc.getString("next-hop")));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("sbc.routes / sbc.next-hop: " + e.getMessage(), e);
+    }
   }
 
   public NextHop select(String requestUser, String requestHost) {
@@ -111,14 +195,44 @@ public final class RouteTable {
     return defaultRoute;
   }
 
-  /** The route of that name (the default route included), if configured. */
+  /** The route of that name (the default route included), if the table has it. */
   public Optional<Route> named(String name) {
     return DEFAULT_ROUTE.equals(name)
         ? Optional.of(defaultRoute)
         : routes.stream().filter(r -> r.name().equals(name)).findFirst();
   }
 
+  /** The routes in order, without the default route. */
   public List<Route> all() {
     return routes;
+  }
+
+  /** Where calls go when no route matches. */
+  public NextHop defaultHop() {
+    return defaultRoute.nextHop();
+  }
+
+  /** One line for the log: every route in order, then the default. */
+  public String describe() {
+    StringBuilder text = new StringBuilder();
+    for (Route r : routes) {
+      text.append(r.describe()).append("; ");
+    }
+    return text.append("default -> ").append(defaultHop().uri()).toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RouteTable t && t.routes.equals(routes) && t.defaultHop().equals(defaultHop());
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(routes, defaultHop());
+  }
+
+  @Override
+  public String toString() {
+    return "RouteTable[" + describe() + "]";
   }
 }

@@ -28,6 +28,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
@@ -35,6 +36,14 @@ import org.slf4j.Logger;
  * (422 both ways), the SBC's own refreshes on a leg it is the refresher of (491 and 405 handled),
  * and expiry. Nothing timer-related crosses the B2BUA: each leg has its own. Where the call must
  * end, the methods say why and the B2BUA hangs up.
+ *
+ * <p>The settings can change at runtime ({@link SessionTimerStore}); each negotiation takes those in
+ * force when it starts. The set-up of a call (the 422 check of the caller's INVITE, the INVITE to
+ * the callee, the 2xx) uses the settings of the moment its INVITE arrived; every later
+ * re-INVITE/UPDATE and refresh of the SBC uses the session-expires, min-se and refresh method in
+ * force then. Whether the call runs timers at all stays as it was set up: switching them off (or
+ * on) at runtime concerns new calls, so a running call never stops answering refreshes of the
+ * timers it armed.
  */
 public final class SessionTimers {
   private static final int MAX_RETRIES = 2;
@@ -45,7 +54,9 @@ public final class SessionTimers {
   private final TransactionLayer tx;
   private final SipBuilder build;
   private final Effects effects;
-  private final SessionTimerSettings settings;
+  private final Supplier<SessionTimerSettings> source;
+  /** The settings of this call's set-up, taken when its INVITE arrived (or at recovery). */
+  private SessionTimerSettings setup;
   private final CallMetrics metrics;
   private final Logger log;
   private final Map<Side, SessionTimer> timers = new EnumMap<>(Side.class);
@@ -53,14 +64,15 @@ public final class SessionTimers {
   private final Map<Side, SessionTimer> pending = new EnumMap<>(Side.class);
 
   public SessionTimers(String entityId, CallState call, Transactions transactions, TransactionLayer tx,
-      SipBuilder build, Effects effects, SessionTimerSettings settings, CallMetrics metrics, Logger log) {
+      SipBuilder build, Effects effects, Supplier<SessionTimerSettings> settings, CallMetrics metrics, Logger log) {
     this.entityId = entityId;
     this.call = call;
     this.transactions = transactions;
     this.tx = tx;
     this.build = build;
     this.effects = effects;
-    this.settings = settings;
+    this.source = settings;
+    this.setup = settings.get();
     this.metrics = metrics;
     this.log = log;
   }
@@ -77,8 +89,28 @@ public final class SessionTimers {
 
   // ---- negotiation ---------------------------------------------------------------------------
 
+  /** A new call's INVITE arrived: its set-up negotiates with the settings in force now. */
+  public void callStarts() {
+    setup = source.get();
+  }
+
+  /**
+   * The settings of a negotiation starting now: during set-up those of the call's INVITE; once the
+   * call is up those in force, except {@code enabled}, which stays as the call was set up.
+   */
+  private SessionTimerSettings settings() {
+    if (!call.confirmed()) {
+      return setup;
+    }
+    SessionTimerSettings now = source.get();
+    return now.enabled() == setup.enabled()
+        ? now
+        : new SessionTimerSettings(setup.enabled(), now.sessionExpires(), now.minSe(), now.refreshMethod());
+  }
+
   /** RFC 4028 §9: 422 with our Min-SE to a request asking for a shorter interval. */
   public boolean rejectTooSmallInterval(ServerTransaction st, SIPRequest req) throws Exception {
+    SessionTimerSettings settings = settings();
     if (!settings.enabled()) {
       return false;
     }
@@ -103,6 +135,7 @@ public final class SessionTimers {
   }
 
   private void addRequestHeaders(SIPRequest req, SessionTimer legTimer) throws Exception {
+    SessionTimerSettings settings = settings();
     if (!settings.enabled()) {
       return;
     }
@@ -127,13 +160,14 @@ public final class SessionTimers {
    * must carry (null: nothing). The timers start with {@link #armEstablished()}.
    */
   public Customizer<SIPResponse> established(SIPRequest aInvite, ClientTransaction bInvite, SIPResponse b2xx) {
+    SessionTimerSettings settings = setup;
     if (!settings.enabled()) {
       return null;
     }
     long now = System.currentTimeMillis();
     SessionTimer ta = Negotiation.asUas(aInvite, settings, null, now);
     pending.put(Side.A, ta);
-    pending.put(Side.B, Negotiation.asUac(b2xx, requested(bInvite.request()), null, now));
+    pending.put(Side.B, Negotiation.asUac(b2xx, requested(bInvite.request(), settings), null, now));
     return r -> addResponseHeaders(r, ta);
   }
 
@@ -154,6 +188,7 @@ public final class SessionTimers {
    */
   public Customizer<SIPResponse> refreshAnswer(ServerTransaction st, int status) {
     String method = st.request().getMethod();
+    SessionTimerSettings settings = settings();
     if (!settings.enabled() || status < 200 || status >= 300 || !call.confirmed()
         || st.request().getToTag() == null || !(method.equals("INVITE") || method.equals("UPDATE"))) {
       return null;
@@ -167,10 +202,12 @@ public final class SessionTimers {
 
   /** A 2xx to an in-dialog INVITE/UPDATE the SBC sent: negotiates and refreshes that leg. */
   public void onClient2xx(ClientTransaction ct, SIPResponse resp) {
+    SessionTimerSettings settings = settings();
     if (!settings.enabled() || !call.confirmed()) {
       return;
     }
-    commit(ct.side(), Negotiation.asUac(resp, requested(ct.request()), timers.get(ct.side()), System.currentTimeMillis()));
+    commit(ct.side(), Negotiation.asUac(resp, requested(ct.request(), settings), timers.get(ct.side()),
+        System.currentTimeMillis()));
   }
 
   /**
@@ -179,7 +216,9 @@ public final class SessionTimers {
    */
   public boolean retryAfter422(ClientTransaction ct, SIPResponse resp) throws Exception {
     Optional<Long> minSe = SessionTimerHeaders.minSe(resp);
-    if (!settings.enabled() || minSe.isEmpty() || minSe.get() <= requested(ct.request()) || ct.retries() >= MAX_RETRIES) {
+    SessionTimerSettings settings = settings();
+    if (!settings.enabled() || minSe.isEmpty() || minSe.get() <= requested(ct.request(), settings)
+        || ct.retries() >= MAX_RETRIES) {
       return false;
     }
     log.info("call {}: leg {} wants a session interval of at least {} s; asking again", entityId, ct.side(), minSe.get());
@@ -190,7 +229,7 @@ public final class SessionTimers {
     return true;
   }
 
-  private long requested(SIPRequest req) {
+  private static long requested(SIPRequest req, SessionTimerSettings settings) {
     return SessionTimerHeaders.sessionExpires(req).map(SessionExpires::seconds).orElse(settings.sessionExpires().toSeconds());
   }
 
@@ -225,6 +264,10 @@ public final class SessionTimers {
    * peer did nothing wrong, only the SBC was late.
    */
   public void recovered(SessionTimer timerA, SessionTimer timerB) {
+    // A call set up with timers has them on both legs; one without was set up with them off.
+    SessionTimerSettings now = source.get();
+    boolean enabled = timerA != null || timerB != null;
+    setup = new SessionTimerSettings(enabled, now.sessionExpires(), now.minSe(), now.refreshMethod());
     for (Side side : Side.values()) {
       SessionTimer t = side == Side.A ? timerA : timerB;
       if (t == null) {
@@ -286,7 +329,7 @@ public final class SessionTimers {
       start(new SessionRefresh(side), 1000); // an offer is in progress on the leg: try again shortly
       return;
     }
-    String method = t.refreshMethod(settings.refreshMethod());
+    String method = t.refreshMethod(settings().refreshMethod());
     Leg leg = call.leg(side);
     if (method.equals("INVITE") && leg.localSdp().isEmpty()) {
       method = "UPDATE"; // a re-INVITE needs an offer; without one, a bodiless UPDATE refreshes

@@ -61,7 +61,8 @@ class CallEntityTest {
     gateway = KIT.createTestProbe();
     TestProbe<ClusterSharding.ShardCommand> shard = KIT.createTestProbe();
     SbcSettings settings = SbcSettings.create(CONFIG);
-    CallServices services = new CallServices(settings, new SipBuilder(settings.sip()), new CallIds("test"),
+    CallServices services = new CallServices(settings, settings::configuredRoutes, settings::configuredSessionTimer,
+        new SipBuilder(settings.sip()), new CallIds("test"),
         gateway.ref(), new CallMetrics(new SimpleMeterRegistry()), new AdmissionControl(0, 5),
         route -> settings.midcallPolicy(), LiveGateways.direct(), entityId -> { });
     int n = IDS.incrementAndGet();

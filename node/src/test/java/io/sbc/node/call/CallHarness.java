@@ -3,6 +3,7 @@ package io.sbc.node.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sbc.node.config.SbcSettings;
+import io.sbc.node.routing.RouteTable;
 import io.sbc.node.transaction.SipBuilder;
 import io.sbc.node.metrics.CallMetrics;
 import io.sbc.node.policy.MidcallPolicy;
@@ -40,6 +41,9 @@ final class CallHarness {
   final ActorTestKit kit;
   final TestProbe<GatewayCommand> gateway;
   final AtomicReference<MidcallPolicy> policy = new AtomicReference<>(MidcallPolicy.PASSTHRU);
+  /** The route table and session-timer settings in force, as the runtime stores would give them. */
+  final AtomicReference<RouteTable> routes;
+  final AtomicReference<SbcSettings.SessionTimerSettings> sessionTimer;
   final CallServices services;
   /** Entity ids the calls asked sharding to wake (a hand-off's successor). */
   final java.util.List<String> woken = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -55,6 +59,8 @@ final class CallHarness {
   private int branches;
   /** B's dialog as the SBC set it up: its INVITE (Call-ID, tags) and our To-tag on A. */
   SIPRequest bInvite;
+  /** Where the SBC sent B's INVITE (the next hop of the call's route). */
+  Flow bInviteFlow;
   String aToTag;
   private long bCseq = 100;
 
@@ -68,7 +74,10 @@ final class CallHarness {
     this.gateway = kit.createTestProbe();
     this.shard = kit.createTestProbe();
     SbcSettings settings = SbcSettings.create(config);
-    this.services = new CallServices(settings, new SipBuilder(settings.sip()), new CallIds("test"),
+    this.routes = new AtomicReference<>(settings.configuredRoutes());
+    this.sessionTimer = new AtomicReference<>(settings.configuredSessionTimer());
+    this.services = new CallServices(settings, routes::get, sessionTimer::get,
+        new SipBuilder(settings.sip()), new CallIds("test"),
         gateway.ref(), new CallMetrics(registry), new AdmissionControl(0, 5),
         route -> policy.get(), routing, woken::add);
     int n = IDS.incrementAndGet();
@@ -122,7 +131,9 @@ final class CallHarness {
     if (first instanceof SIPResponse r && r.getStatusCode() != 100) {
       throw new AssertionError("expected 100 Trying, got " + r.getFirstLine());
     }
-    bInvite = (SIPRequest) next();
+    GatewayCommand.Send toB = nextSend(Duration.ofSeconds(3));
+    bInviteFlow = toB.flow();
+    bInvite = (SIPRequest) decode(toB.bytes());
     assertEquals("INVITE", bInvite.getMethod());
     return bInvite;
   }
@@ -222,7 +233,12 @@ final class CallHarness {
   }
 
   SIPMessage next(Duration within) {
-    return decode(gateway.expectMessageClass(GatewayCommand.Send.class, within).bytes());
+    return decode(nextSend(within).bytes());
+  }
+
+  /** The next message the SBC sent, with the flow it went on (where to). */
+  GatewayCommand.Send nextSend(Duration within) {
+    return gateway.expectMessageClass(GatewayCommand.Send.class, within);
   }
 
   void nothingSent(Duration during) {

@@ -51,8 +51,8 @@ class SbcSettingsTest {
   void midcallAndSessionTimerSettingsAreValidated() {
     SbcSettings s = SbcSettings.create(with(""));
     assertEquals(MidcallPolicy.PASSTHRU, s.midcallPolicy());
-    assertEquals(Duration.ofSeconds(1800), s.sessionTimer().sessionExpires());
-    assertEquals(Duration.ofSeconds(90), s.sessionTimer().minSe());
+    assertEquals(Duration.ofSeconds(1800), s.configuredSessionTimer().sessionExpires());
+    assertEquals(Duration.ofSeconds(90), s.configuredSessionTimer().minSe());
     assertEquals(Duration.ZERO, s.optionsPing());
     assertEquals(MidcallPolicy.PASSTHRU_MEDIA_CHANGE,
         SbcSettings.create(with("sbc.midcall.policy = passthru-media-change")).midcallPolicy());

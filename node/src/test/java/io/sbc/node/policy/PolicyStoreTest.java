@@ -1,123 +1,54 @@
 package io.sbc.node.policy;
 
+import static io.sbc.node.replicated.TestCluster.await;
+import static io.sbc.node.replicated.TestCluster.awaitUp;
+import static io.sbc.node.replicated.TestCluster.done;
+import static io.sbc.node.replicated.TestCluster.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import io.sbc.node.replicated.TestCluster;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.Supplier;
-import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The policy store on real ActorSystems forming a real cluster in this JVM (each with its own
- * artery port on 127.0.0.1 and its own LMDB directory): a change on one node is seen on the others
- * within seconds, values survive a restart of the whole cluster, unknown keywords are ignored.
- * The config is built from the libraries' reference.conf only, not the node's application.conf.
+ * The policy store on real ActorSystems forming a real cluster in this JVM ({@link TestCluster}):
+ * a change on one node is seen on the others within seconds, values survive a restart of the whole
+ * cluster, unknown keywords are ignored.
  */
 class PolicyStoreTest {
   private static final long VISIBLE_WITHIN_MS = 5_000;
 
-  private final List<ActorSystem<Void>> systems = new ArrayList<>();
-  private Path dataDir;
+  private TestCluster cluster;
 
   @BeforeEach
-  void createDataDir() throws IOException {
-    dataDir = Files.createTempDirectory("policy-store-test");
+  void createCluster() throws IOException {
+    cluster = new TestCluster("policy");
   }
 
   @AfterEach
   void stopAllAndDelete() throws IOException {
-    try {
-      systems.forEach(ActorSystem::terminate);
-      for (ActorSystem<Void> s : systems) {
-        try {
-          s.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          System.err.println("ActorSystem " + s.address() + " did not terminate: " + e);
-        }
-      }
-      systems.clear();
-    } finally {
-      try (Stream<Path> files = Files.walk(dataDir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    cluster.close();
   }
 
   private ActorSystem<Void> node(int port, int seedPort) {
-    Config config = ConfigFactory.parseString("""
-            pekko.actor.provider = cluster
-            pekko.remote.artery.canonical { hostname = "127.0.0.1", port = %d }
-            pekko.cluster.seed-nodes = ["pekko://policy@127.0.0.1:%d"]
-            pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-            # as in the node's application.conf
-            pekko.cluster.distributed-data.gossip-interval = 500ms
-            pekko.coordinated-shutdown.exit-jvm = off
-            pekko.loglevel = WARNING
-            """.formatted(port, seedPort))
-        .withFallback(PolicyStore.durableConfig(dataDir, port))
-        .withFallback(ConfigFactory.defaultReference())
-        .resolve();
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "policy", config);
-    systems.add(system);
-    return system;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  /** Polls until actual equals expected; fails after limitMs. Returns the time it took. */
-  private static <T> long await(String what, Supplier<T> actual, T expected, long limitMs) throws InterruptedException {
-    long start = System.nanoTime();
-    while (!expected.equals(actual.get())) {
-      if (System.nanoTime() - start > limitMs * 1_000_000) {
-        throw new AssertionError(what + ": not " + expected + " within " + limitMs + " ms, still " + actual.get());
-      }
-      Thread.sleep(10);
-    }
-    return (System.nanoTime() - start) / 1_000_000;
-  }
-
-  private static void awaitUp(ActorSystem<?> system, int members) throws InterruptedException {
-    await(system.address() + " sees " + members + " members up", () -> StreamSupport
-        .stream(Cluster.get(system).state().getMembers().spliterator(), false)
-        .filter(m -> m.status() == MemberStatus.up())
-        .count(), (long) members, 15_000);
-  }
-
-  private static void done(CompletionStage<Done> write) throws Exception {
-    write.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return cluster.node(port, seedPort);
   }
 
   /** Writes raw entries into the LWWMap, as another (newer) version of the node could. */
@@ -219,10 +150,9 @@ class PolicyStoreTest {
     done(s2.setRoute("gone", MidcallPolicy.BLOCK));
     done(s2.clearRoute("gone"));
     for (ActorSystem<Void> n : List.of(n2, n1)) {
-      n.terminate();
-      n.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      TestCluster.stop(n);
     }
-    assertTrue(Files.isDirectory(dataDir.resolve("policy-ddata-" + p1)), "LMDB in policy-ddata-<port>, no suffix");
+    assertTrue(Files.isDirectory(cluster.dataDir().resolve("policy-ddata-" + p1)), "LMDB in policy-ddata-<port>, no suffix");
 
     ActorSystem<Void> again = node(p1, p1); // a new cluster of one, on node 1's LMDB directory
     awaitUp(again, 1);

@@ -44,7 +44,7 @@ class RouteTableTest {
     assertEquals(RouteTable.DEFAULT_ROUTE, routes.route("900", "x").name());
     java.util.Map<String, MidcallPolicy> runtimeRoutes = new java.util.HashMap<>();
     java.util.concurrent.atomic.AtomicReference<MidcallPolicy> runtimeGlobal = new java.util.concurrent.atomic.AtomicReference<>();
-    MidcallPolicies policies = new MidcallPolicies(routes, MidcallPolicy.NONE,
+    MidcallPolicies policies = new MidcallPolicies(() -> routes, MidcallPolicy.NONE,
         r -> java.util.Optional.ofNullable(runtimeRoutes.get(r)), () -> java.util.Optional.ofNullable(runtimeGlobal.get()));
     assertEquals(MidcallPolicy.NONE, policies.policyFor("route-2"), "configured global");
     assertEquals(MidcallPolicy.PASSTHRU, policies.policyFor("video"), "configured route override");
