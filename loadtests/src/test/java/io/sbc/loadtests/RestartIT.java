@@ -62,14 +62,7 @@ class RestartIT {
       Thread.sleep(250);
     }
     // warm every gateway: a cold node's first cross-node hops exceed T1
-    try (Sipp uas = Sipp.start("uas-restart-warmup", "uas.xml", "u1", uasPort, "-m", "60")) {
-      for (NodeProcess n : nodes) {
-        try (Sipp uac = Sipp.start("uac-restart-warmup", "uac.xml", "u1", Ports.free(), "-m", "20", "-r", "10",
-            "-set", "hold_ms", "200", "127.0.0.1:" + n.sipPort)) {
-          uac.await(90);
-        }
-      }
-    }
+    Sipp.warmUp("restart", nodes, uasPort, 20);
     Thread.sleep(3000);
   }
 

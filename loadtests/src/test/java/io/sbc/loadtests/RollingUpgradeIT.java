@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The rolling-upgrade drill: three nodes on PostgreSQL carry a steady load of long calls with
  * session refreshes, spread over the three gateways, while every node in turn is drained (as a
- * Kubernetes preStop would), stopped with SIGTERM and started again, a fresh JVM on its old
- * addresses. The test plays the front too: it polls each node's {@code /ready} and stops sending
+ * Kubernetes preStop would), told to leave (SIGTERM; node 2 by {@code DELETE} on its member over
+ * HTTP) and started again, a fresh JVM on its old addresses. The test plays the front too: it polls each node's {@code /ready} and stops sending
  * new calls to a node that is not ready, as a balancer would; a caller whose INVITE still meets
  * the draining 503 tries the next node once. During the drill an operator hangs a call up over
  * HTTP while a node is away and changes the cluster-wide policy, which every node, the restarted
@@ -149,7 +149,16 @@ class RollingUpgradeIT {
     long unready = System.currentTimeMillis() - t0;
     Thread.sleep(1000); // what was sent before the front noticed reaches the node
     long termAt = System.currentTimeMillis();
-    old.signal("TERM");
+    if (k == 1) {
+      // told to leave over HTTP instead of SIGTERM: Pekko Management's member route, behind the token
+      String member = "/cluster/members/pekko://sbc@127.0.0.1:" + old.clusterPort;
+      assertEquals(401, ManagementHttp.call(nodes.get(0), "DELETE", member, "wrong", null).statusCode());
+      var leave = ManagementHttp.call(nodes.get(0), "DELETE", member, TOKEN, null);
+      assertEquals(200, leave.statusCode(), leave.body());
+      operator.add("node 2 told to leave with DELETE " + member + " on node 1: " + leave.body());
+    } else {
+      old.signal("TERM");
+    }
     int exit = old.awaitExit(30);
     long left = System.currentTimeMillis() - termAt;
     if (k == 0) {
@@ -175,14 +184,42 @@ class RollingUpgradeIT {
     } else if (k == 1) {
       ManagementHttp.awaitBody(fresh, "/sbc/policy", "block", Duration.ofSeconds(5));
       operator.add("node 2, restarted after the change, shows policy block");
+      changeRoutes(hop, fresh, operator);
       var cleared = ManagementHttp.call(fresh, "DELETE", "/sbc/policy", TOKEN, null);
       assertEquals(200, cleared.statusCode(), cleared.body());
       operator.add("DELETE /sbc/policy on node 2 (back to the configured passthru)");
     } else {
       ManagementHttp.awaitBody(fresh, "/sbc/policy", "passthru", Duration.ofSeconds(5));
-      operator.add("node 3, restarted after the clear, shows passthru");
+      ManagementHttp.awaitBody(fresh, "/sbc/routes", "\"name\":\"drill\"", Duration.ofSeconds(5));
+      operator.add("node 3, restarted after the changes, shows passthru and the route table with route 'drill'");
+      var configured = ManagementHttp.call(fresh, "DELETE", "/sbc/routes", TOKEN, null);
+      assertEquals(200, configured.statusCode(), configured.body());
+      for (NodeProcess n : nodes) {
+        ManagementHttp.awaitBody(n, "/sbc/routes", "\"source\":\"config\"", Duration.ofSeconds(5));
+      }
+      operator.add("DELETE /sbc/routes on node 3: every node back to the configured table");
     }
     return new Restart(k + 1, unready, left, exit, back, settled, shards);
+  }
+
+  /**
+   * The route table replaced on node 1 while the calls run: every node shows it, and a new call
+   * through the node restarted last (user "drill...") is routed over the new route.
+   */
+  private static void changeRoutes(String hop, NodeProcess via, List<String> operator) throws Exception {
+    String table = "{\"routes\": [{\"name\": \"drill\", \"user-prefix\": \"drill\", \"next-hop\": \"" + hop + "\"}]}";
+    var put = ManagementHttp.call(nodes.get(0), "PUT", "/sbc/routes", TOKEN, table);
+    assertEquals(200, put.statusCode(), put.body());
+    for (NodeProcess n : nodes) {
+      ManagementHttp.awaitBody(n, "/sbc/routes", "\"name\":\"drill\"", Duration.ofSeconds(5));
+    }
+    try (Sipp probe = Sipp.start("uac-rolling-route", "uac.xml", "u1", Ports.free(), "-s", "drill7", "-m", "1",
+        "-set", "hold_ms", "4000", "127.0.0.1:" + via.sipPort)) {
+      String id = awaitCall("1-" + probe.pid() + "@127.0.0.1");
+      ManagementHttp.awaitBody(nodes.get(2), "/sbc/calls/" + id, "\"route\":\"drill\"", Duration.ofSeconds(5));
+      assertEquals(0, probe.await(30), probe.diagnostics());
+    }
+    operator.add("PUT /sbc/routes (route 'drill') on node 1: seen on all three nodes; a new call through node 2 took it");
   }
 
   private static void awaitMembers(int count) throws Exception {
@@ -197,34 +234,36 @@ class RollingUpgradeIT {
 
   /** Short calls through every gateway, so that the measured ones meet warm nodes. */
   private static void warmUp(int uasPort) throws Exception {
-    try (Sipp uas = Sipp.start("uas-rolling-warmup", "uas.xml", "u1", uasPort, "-m", "60")) {
-      for (NodeProcess n : nodes) {
-        try (Sipp uac = Sipp.start("uac-rolling-warmup", "uac.xml", "u1", Ports.free(), "-m", "20", "-r", "10",
-            "-set", "hold_ms", "200", "127.0.0.1:" + n.sipPort)) {
-          uac.await(90);
-        }
-      }
-    }
+    Sipp.warmUp("rolling", nodes, uasPort, 20);
     Thread.sleep(3000);
   }
 
   private static final Pattern CALL_ENTRY = Pattern.compile("\\{\"id\":\"([^\"]+)\"[^}]*\"a\":\"([^\"]+)\"");
 
-  /** The entity id of the call whose A-leg has {@code aCallId}, from the cluster-wide listing. */
+  /** The entity id of the call whose A-leg has {@code aCallId}, from the cluster-wide listing (every page). */
   private static String awaitCall(String aCallId) throws Exception {
     long end = System.currentTimeMillis() + 30_000;
     String last = "";
     while (System.currentTimeMillis() < end) {
-      last = ManagementHttp.call(nodes.get(0), "GET", "/sbc/calls?cluster=true&limit=1000", null, null).body();
-      Matcher m = CALL_ENTRY.matcher(last);
-      while (m.find()) {
-        if (m.group(2).equals(aCallId)) {
-          return m.group(1);
+      for (int offset = 0; offset < 100_000; offset += 1000) {
+        last = ManagementHttp.call(nodes.get(0), "GET", "/sbc/calls?cluster=true&limit=1000&offset=" + offset, null,
+            null).body();
+        Matcher m = CALL_ENTRY.matcher(last);
+        boolean any = false;
+        while (m.find()) {
+          any = true;
+          if (m.group(2).equals(aCallId)) {
+            return m.group(1);
+          }
+        }
+        if (!any) {
+          break;
         }
       }
       Thread.sleep(250);
     }
-    throw new AssertionError("call " + aCallId + " never listed: " + last);
+    throw new AssertionError("call " + aCallId + " never listed; last page: "
+        + last.substring(0, Math.min(300, last.length())));
   }
 
   private static String report(List<Sipp> callers, List<Restart> restarts, List<String> operator, Front front,
@@ -232,7 +271,7 @@ class RollingUpgradeIT {
     StringBuilder r = new StringBuilder();
     r.append("# Rolling-upgrade drill, ").append(Instant.now()).append("\n\n");
     r.append(String.format("3 nodes on PostgreSQL, %d new calls/s over the three gateways, calls held %d s with "
-        + "session refreshes every 10 s (UPDATE) on both legs; every node drained, stopped (SIGTERM) and started "
+        + "session refreshes every 10 s (UPDATE) on both legs; every node drained, told to leave (SIGTERM; node 2 over HTTP) and started "
         + "again on its addresses in turn. Drill time %.0f s.%n%n", RATE, HOLD_S, drillMs / 1000.0));
     r.append("| gateway | calls placed | completed | failed | retried after 503 | setup p50 / max (ms) "
         + "| BYE p50 / max (ms) |\n|---|---|---|---|---|---|---|\n");
@@ -249,8 +288,8 @@ class RollingUpgradeIT {
           c.stat("OutgoingCall(C)"), c.stat("SuccessfulCall(C)"), c.stat("FailedCall(C)"), retried,
           median(setup), last(setup), median(bye), last(bye)));
     }
-    r.append("\n| node | drain → /ready false (ms) | SIGTERM → exit (ms) | exit status | SIGTERM → back and ready (ms) "
-        + "| SIGTERM → shards settled (ms) | shards after |\n|---|---|---|---|---|---|---|\n");
+    r.append("\n| node | drain → /ready false (ms) | leave → exit (ms) | exit status | leave → back and ready (ms) "
+        + "| leave → shards settled (ms) | shards after |\n|---|---|---|---|---|---|---|\n");
     for (Restart s : restarts) {
       r.append(String.format("| %d | %d | %d | %d | %d | %d | %s |%n", s.node(), s.drainedToUnready(), s.leftMs(),
           s.exit(), s.backReadyMs(), s.settledMs(), s.shards()));

@@ -75,6 +75,27 @@ final class Sipp implements AutoCloseable {
     }
   }
 
+  /**
+   * Warm-up calls ({@code perGateway} short calls through each of {@code gateways}, one after the
+   * other) to a callee on {@code uasPort}, so that the measured calls meet warm JVMs. Not asserted:
+   * absorbing a cold start is what it is for. Waits for the callee too (at most 30 s), since a BYE
+   * still on its way to a callee killed early would reach the next test's callee on that port.
+   */
+  static void warmUp(String name, List<NodeProcess> gateways, int uasPort, int perGateway) throws Exception {
+    try (Sipp uas = start("uas-" + name + "-warmup", "uas.xml", "u1", uasPort, "-m",
+        Integer.toString(perGateway * gateways.size()))) {
+      for (NodeProcess n : gateways) {
+        try (Sipp uac = start("uac-" + name + "-warmup", "uac.xml", "u1", Ports.free(), "-m", Integer.toString(perGateway),
+            "-r", "10", "-set", "hold_ms", "200", "127.0.0.1:" + n.sipPort)) {
+          uac.await(90);
+        }
+      }
+      if (uas.isAlive() && !uas.process.waitFor(30, TimeUnit.SECONDS)) {
+        uas.close();
+      }
+    }
+  }
+
   /** The response times (ms) of one rtd of a UAC run with {@code -trace_rtt -rtt_freq 1}. */
   List<Long> responseTimes(int rtd) throws IOException {
     List<Long> out = new ArrayList<>();

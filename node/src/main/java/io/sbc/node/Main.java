@@ -156,7 +156,12 @@ public final class Main {
     initJournalTasks(system, config, settings.journalCleanup(), registry, region.get());
     PekkoManagement.get(system).start(server -> httpTls
         .map(tls -> server.withHttpsConnectionContext(ConnectionContext.httpsServer(tls)))
-        .orElse(server));
+        .orElse(server))
+        .whenComplete((uri, failure) -> {
+          if (failure != null) { // no management server: no /ready, no API; say why rather than hang unready
+            log.error("the management HTTP server did not start: {}", failure.toString(), failure);
+          }
+        });
     logStarted(config, settings);
   }
 

@@ -1,8 +1,17 @@
 package io.sbc.node.http;
 
+import static io.sbc.node.http.JsonReplies.error;
+import static io.sbc.node.http.JsonReplies.errorResponse;
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * Who may write: a request whose {@code Authorization: Bearer <token>} matches the configured admin
@@ -38,5 +47,16 @@ final class AdminToken {
         .map(h -> h.substring(BEARER.length()).trim())
         .orElse("");
     return MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8)) ? Verdict.ALLOWED : Verdict.UNAUTHORIZED;
+  }
+
+  /** {@code then} for a request with the token; 401 (with {@code WWW-Authenticate: Bearer}) or 403 otherwise. */
+  Route guard(Supplier<Route> then) {
+    return optionalHeaderValueByName("Authorization", auth -> switch (check(auth)) {
+      case ALLOWED -> then.get();
+      case UNAUTHORIZED -> complete(errorResponse(StatusCodes.UNAUTHORIZED, "missing or wrong admin token")
+          .addHeader(RawHeader.create("WWW-Authenticate", "Bearer")));
+      case WRITES_DISABLED -> error(StatusCodes.FORBIDDEN,
+          "writes are disabled: this node has no admin token (SBC_ADMIN_TOKEN)");
+    });
   }
 }

@@ -82,12 +82,6 @@ public final class SbcManagementRoutes implements ManagementRouteProvider {
   }
 
   private Route write(Supplier<Route> then) {
-    return optionalHeaderValueByName("Authorization", auth -> switch (token.check(auth)) {
-      case ALLOWED -> then.get();
-      case UNAUTHORIZED -> complete(errorResponse(StatusCodes.UNAUTHORIZED, "missing or wrong admin token")
-          .addHeader(RawHeader.create("WWW-Authenticate", "Bearer")));
-      case WRITES_DISABLED -> error(StatusCodes.FORBIDDEN,
-          "writes are disabled: this node has no admin token (SBC_ADMIN_TOKEN)");
-    });
+    return token.guard(then);
   }
 }
