@@ -214,10 +214,10 @@ class RollingUpgradeIT {
       ManagementHttp.awaitBody(n, "/sbc/routes", "\"name\":\"drill\"", Duration.ofSeconds(5));
     }
     try (Sipp probe = Sipp.start("uac-rolling-route", "uac.xml", "u1", Ports.free(), "-s", "drill7", "-m", "1",
-        "-set", "hold_ms", "4000", "127.0.0.1:" + via.sipPort)) {
+        "-set", "hold_ms", "20000", "127.0.0.1:" + via.sipPort)) {
       String id = awaitCall("1-" + probe.pid() + "@127.0.0.1");
       ManagementHttp.awaitBody(nodes.get(2), "/sbc/calls/" + id, "\"route\":\"drill\"", Duration.ofSeconds(5));
-      assertEquals(0, probe.await(30), probe.diagnostics());
+      assertEquals(0, probe.await(60), probe.diagnostics());
     }
     operator.add("PUT /sbc/routes (route 'drill') on node 1: seen on all three nodes; a new call through node 2 took it");
   }

@@ -10,6 +10,7 @@ import io.sbc.gateway.AdmissionControl;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.gateway.SipGateway;
 import io.sbc.node.call.CallEntity;
+import io.sbc.node.call.CallSharding;
 import io.sbc.node.call.CallServices;
 import io.sbc.node.config.SbcSettings;
 import io.sbc.node.gateways.GatewayDirectory;
@@ -130,7 +131,7 @@ public final class Main {
     CallIds callIds = new CallIds(settings.clusterSecret());
     AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
     SipGateway gateway = settings.gateway()
-        ? new SipGateway(settings.sip(), CallEntity.inboundSink(callIds, region::get), GatewayMeters.bind(registry), admission)
+        ? new SipGateway(settings.sip(), CallSharding.inboundSink(callIds, region::get), GatewayMeters.bind(registry), admission)
         : null;
     ActorRef<GatewayCommand> gatewayRef = gateway == null ? null : GatewayDirectory.register(system, gateway);
     PolicyStore policyStore = PolicyStore.start(system);
@@ -142,7 +143,7 @@ public final class Main {
     CallServices services = new CallServices(settings, routeStore, timerStore, new SipBuilder(settings.sip()), callIds,
         gatewayRef, new CallMetrics(registry), admission, policies, gateways,
         entityId -> region.get().tell(new ShardingEnvelope<>(entityId, new CallEntity.Wake())));
-    region.set(CallEntity.init(system, services));
+    region.set(CallSharding.init(system, services));
     ClusterMeters.start(system, CallEntity.ENTITY_KEY, registry, Duration.ofSeconds(5));
     ManagementContext management = ManagementContext.get(system);
     management.bind(new ManagementContext.Parts(system, settings, policyStore, routeStore, timerStore, policies,

@@ -354,20 +354,7 @@ final class B2bua {
 
   /** The call as an operator sees it. */
   CallView view() {
-    return new CallView(entityId, call.phase().name(), call.route(),
-        services.policies().policyFor(call.route()).keyword(), legView(Side.A), legView(Side.B), call.trail().entries());
-  }
-
-  private CallView.Leg legView(Side side) {
-    Leg leg = call.leg(side);
-    if (leg == null) {
-      return null;
-    }
-    SessionTimer t = sessionTimers.timer(side);
-    return new CallView.Leg(leg.callId(), leg.localTag(), leg.remoteTag(), leg.remoteTarget(), leg.localCseq(),
-        leg.remoteCseq(), leg.flow().transport().token(), leg.flow().remoteHost() + ":" + leg.flow().remotePort(),
-        leg.flow().localAddress(), !leg.remoteSdp().isEmpty() || !leg.localSdp().isEmpty(),
-        t == null ? null : new CallView.Timer(t.intervalSeconds(), t.sbcRefreshes() ? "sbc" : "peer", t.deadlineMillis()));
+    return CallView.of(entityId, call, services.policies().policyFor(call.route()), sessionTimers::timer);
   }
 
   /** An operator hangs up an established call: BYE on both legs with a Reason (RFC 3326). */

@@ -102,33 +102,6 @@ public final class CallEntity
   /** Writes again the events a failed journal write lost (sent to itself after a restart). */
   public record RetryWrites() implements Command {}
 
-  // ---- wiring ----------------------------------------------------------------------------
-
-  /**
-   * Starts sharding for calls on this node (shards only on nodes with the {@code call} role, a
-   * proxy elsewhere); returns the region to send envelopes to.
-   */
-  public static ActorRef<ShardingEnvelope<Command>> init(
-      ActorSystem<?> system, CallServices services) {
-    return ClusterSharding.get(system)
-        .init(
-            Entity.of(
-                    ENTITY_KEY,
-                    ctx -> create(ctx.getEntityId(), ctx.getShard(), services))
-                .withRole(SbcSettings.CALL)
-                .withStopMessage(new Stop()));
-  }
-
-  /**
-   * Where a gateway hands what it decoded: to the entity of the message's call, whose id the
-   * Call-ID alone gives (no state, so any node routes any message). {@code region} is read per
-   * message because the gateway starts before sharding does.
-   */
-  public static InboundSink inboundSink(CallIds callIds, Supplier<ActorRef<ShardingEnvelope<Command>>> region) {
-    return (message, flow, receivedAt) -> region.get().tell(new ShardingEnvelope<>(
-        callIds.entityIdOf(message.getCallId().getCallId()), new Inbound(message, flow, receivedAt)));
-  }
-
   /**
    * The first message decides how the entity starts. An initial INVITE opens a call with a new,
    * globally unique Call-ID (RFC 3261 §8.1.1.4): nothing can be in the journal for it, so the
@@ -208,33 +181,8 @@ public final class CallEntity
     this.shard = shard;
     ActorRef<GatewayCommand.SendFailed> failures =
         context.messageAdapter(GatewayCommand.SendFailed.class, TransportFailed::new);
-    Effects effects = new Effects(timersOf(timers), services.gateways(), failures);
+    Effects effects = new Effects(new SchedulerTimers(timers), services.gateways(), failures);
     this.b2bua = new B2bua(entityId, services, effects, context.getLog());
-  }
-
-  /** The call's timers on Pekko's scheduler: a timer fires as a {@link TimerFired} command. */
-  private static CallTimers timersOf(TimerScheduler<Command> timers) {
-    return new CallTimers() {
-      @Override
-      public void start(TimerKey key, Duration delay) {
-        timers.startSingleTimer(key, new TimerFired(key), delay);
-      }
-
-      @Override
-      public void cancel(TimerKey key) {
-        timers.cancel(key);
-      }
-
-      @Override
-      public boolean active(TimerKey key) {
-        return timers.isTimerActive(key);
-      }
-
-      @Override
-      public void cancelAll() {
-        timers.cancelAll();
-      }
-    };
   }
 
   @Override
