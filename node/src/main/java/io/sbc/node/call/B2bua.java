@@ -12,7 +12,6 @@ import io.sbc.node.dialog.Leg.Side;
 import io.sbc.node.dialog.Phase;
 import io.sbc.node.dialog.PersistedCall;
 import io.sbc.node.dialog.PersistedCall.Established;
-import io.sbc.node.dialog.SessionTimer;
 import io.sbc.node.dialog.SipFields;
 import io.sbc.node.metrics.CallMetrics;
 import io.sbc.node.midcall.MidcallRules;
