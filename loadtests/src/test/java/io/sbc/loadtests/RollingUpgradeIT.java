@@ -213,8 +213,9 @@ class RollingUpgradeIT {
     for (NodeProcess n : nodes) {
       ManagementHttp.awaitBody(n, "/sbc/routes", "\"name\":\"drill\"", Duration.ofSeconds(5));
     }
-    try (Sipp probe = Sipp.start("uac-rolling-route", "uac.xml", "u1", Ports.free(), "-s", "drill7", "-m", "1",
-        "-set", "hold_ms", "20000", "127.0.0.1:" + via.sipPort)) {
+    try (Sipp probe = Sipp.start("uac-rolling-route", "drill_uac_rolling.xml", "u1", Ports.free(), "-s", "drill7",
+        "-m", "1", "-aa", "-set", "hold_ms", "20000", "-set", "alt_port", Integer.toString(via.sipPort),
+        "127.0.0.1:" + via.sipPort)) {
       String id = awaitCall("1-" + probe.pid() + "@127.0.0.1");
       ManagementHttp.awaitBody(nodes.get(2), "/sbc/calls/" + id, "\"route\":\"drill\"", Duration.ofSeconds(5));
       assertEquals(0, probe.await(60), probe.diagnostics());
