@@ -133,7 +133,7 @@ public final class Main {
     SipGateway gateway = settings.gateway()
         ? new SipGateway(settings.sip(), CallSharding.inboundSink(callIds, region::get), GatewayMeters.bind(registry), admission)
         : null;
-    ActorRef<GatewayCommand> gatewayRef = gateway == null ? null : GatewayDirectory.register(system, gateway);
+    ActorRef<GatewayCommand> gatewayRef = gateway == null ? null : GatewayDirectory.spawn(system, gateway);
     PolicyStore policyStore = PolicyStore.start(system);
     RouteStore routeStore = RouteStore.start(system, settings.configuredRoutes());
     SessionTimerStore timerStore = SessionTimerStore.start(system, settings.configuredSessionTimer());
@@ -217,6 +217,7 @@ public final class Main {
   private static void initSipSockets(ActorSystem<Void> system, SipGateway sockets, ActorRef<GatewayCommand> gatewayRef,
       AdmissionControl admission, Duration drainTime) throws InterruptedException {
     sockets.start(gatewayRef);
+    GatewayDirectory.announce(system, gatewayRef);
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-new-calls", () -> {
       admission.draining(true);

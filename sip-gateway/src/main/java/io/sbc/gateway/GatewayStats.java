@@ -12,8 +12,8 @@ public final class GatewayStats {
   public final LongAdder badRequestsAnswered = new LongAdder();
   public final LongAdder dropped = new LongAdder();
   public final LongAdder sendFailures = new LongAdder();
-  /** Sends after the sockets closed (a leaving node), dropped like a lost datagram. */
-  public final LongAdder droppedAfterClose = new LongAdder();
+  /** Sends while the sockets are not open (not bound yet, or closed by a leaving node), dropped like lost datagrams. */
+  public final LongAdder droppedNotOpen = new LongAdder();
   public final LongAdder keepAlives = new LongAdder();
   /** Messages by direction, transport, method and status class; parse errors by transport. */
   public final SipTraffic traffic;

@@ -58,7 +58,7 @@ public final class SipGateway implements AutoCloseable {
   private volatile ActorRef<GatewayCommand> self;
   /** The sockets are closed (the node is leaving): sends are dropped, as a lost datagram would be. */
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-  private Channel udp;
+  private volatile Channel udp;
   private Channel tcpServer;
 
   public SipGateway(
@@ -109,10 +109,11 @@ public final class SipGateway implements AutoCloseable {
    * if it is still open, else a connection to the remote address (opened on demand and reused).
    */
   public void send(Flow flow, byte[] bytes, Consumer<String> onFailure) {
-    if (closed.get()) {
-      // Calls of other nodes still anchored here: their retransmission timers re-home the
-      // request on a live gateway once this node is gone, so this is a loss, not a failure.
-      stats.droppedAfterClose.increment();
+    if (closed.get() || udp == null) {
+      // Not bound yet, or closed by a leaving node: calls anchored here lose this one as a lost
+      // datagram (their retransmissions, re-homed once this node is gone, follow); failing the
+      // send instead would fail their transactions, and throwing would stop the gateway actor.
+      stats.droppedNotOpen.increment();
       return;
     }
     MessageLabels labels = MessageLabels.ofWire(bytes);

@@ -56,6 +56,21 @@ class SipGatewayTest {
   }
 
   @Test
+  void aSendBeforeTheSocketsAreBoundOrAfterTheyClosedIsDroppedNotThrown() throws Exception {
+    GatewayStats unbound = new GatewayStats();
+    SipGateway notStarted = new SipGateway(
+        new GatewaySettings("127.0.0.1", freePort(), "127.0.0.1", 1, 2, 1000, 65535, 1 << 20, 2000),
+        (m, f, at) -> { }, unbound, admission);
+    Flow somewhere = new Flow(io.sbc.protocol.Transport.UDP, "127.0.0.1", 9, "", null);
+    java.util.List<String> failures = new java.util.ArrayList<>();
+    notStarted.send(somewhere, "OPTIONS sip:x SIP/2.0\r\n\r\n".getBytes(StandardCharsets.UTF_8), failures::add);
+    notStarted.close();
+    notStarted.send(somewhere, "OPTIONS sip:x SIP/2.0\r\n\r\n".getBytes(StandardCharsets.UTF_8), failures::add);
+    assertEquals(2, unbound.droppedNotOpen.sum(), "a restarted node's gateway may be sent to before it binds");
+    assertTrue(failures.isEmpty(), "a loss, not a failure of the caller's transaction: " + failures);
+  }
+
+  @Test
   void udpRequestReachesSinkWithReceivedAndRport() throws Exception {
     try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
       client.send(datagram(options("client.invalid", 5099, ";rport")));

@@ -38,10 +38,16 @@ public final class GatewayDirectory {
    * Starts this node's gateway actor over {@code sockets} and registers it, so that gateway-less
    * nodes can find it; returns it.
    */
-  public static ActorRef<GatewayCommand> register(ActorSystem<?> system, SipGateway sockets) {
-    ActorRef<GatewayCommand> gateway = system.systemActorOf(GatewayActor.create(sockets), "sip-gateway", Props.empty());
+  public static ActorRef<GatewayCommand> spawn(ActorSystem<?> system, SipGateway sockets) {
+    return system.systemActorOf(GatewayActor.create(sockets), "sip-gateway", Props.empty());
+  }
+
+  /**
+   * Lists the gateway for the other nodes, once its sockets are bound: calls anchored on this
+   * address (a node restarted on it) start sending through it as soon as it is listed.
+   */
+  public static void announce(ActorSystem<?> system, ActorRef<GatewayCommand> gateway) {
     system.receptionist().tell(Receptionist.register(KEY, gateway));
-    return gateway;
   }
 
   public static GatewayDirectory start(ActorSystem<?> system) {

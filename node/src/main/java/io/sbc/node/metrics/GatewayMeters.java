@@ -46,9 +46,9 @@ public final class GatewayMeters implements SipTraffic {
     adder(registry, "sbc_sip_bad_requests_answered", "unusable requests answered 400", stats.badRequestsAnswered);
     adder(registry, "sbc_sip_messages_dropped", "messages dropped unanswered", stats.dropped);
     adder(registry, "sbc_sip_send_failures", "writes that failed", stats.sendFailures);
-    adder(registry, "sbc_sip_sends_dropped_after_close",
-        "sends after this node's SIP sockets closed (it was leaving), dropped like lost datagrams",
-        stats.droppedAfterClose);
+    adder(registry, "sbc_sip_sends_dropped_not_open",
+        "sends while this node's SIP sockets were not open (not bound yet, or closed as it left), dropped like lost datagrams",
+        stats.droppedNotOpen);
     adder(registry, "sbc_sip_keepalives", "CRLF keep-alives received", stats.keepAlives);
     return stats;
   }
