@@ -9,8 +9,8 @@
 # Usage:
 #   loadtests/rolling-upgrade-drill.sh [--rate CPS] [--hold SECONDS] [--runs N] [--no-build]
 #
-#   --rate CPS      new calls per second over the three gateways (default 60)
-#   --hold SECONDS  how long each call is held (default 45); the SBC refreshes both legs every 10 s
+#   --rate CPS      new calls per second over the three gateways (default 50)
+#   --hold SECONDS  how long each call is held (default 30); the SBC refreshes both legs every 10 s
 #   --runs N        runs in a row (default 3); the drill passes when every run has 0 failed calls
 #   --no-build      use the jars already built (default: mvn install -DskipTests first)
 #
@@ -21,8 +21,8 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
-RATE=60
-HOLD=45
+RATE=50
+HOLD=30
 RUNS=3
 BUILD=1
 while (( $# > 0 )); do

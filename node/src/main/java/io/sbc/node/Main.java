@@ -126,6 +126,8 @@ public final class Main {
       return CompletableFuture.completedFuture(Done.getInstance());
     });
     joinClusterOfOneWithoutSeeds(system, config);
+    // while the cluster handshake runs, and before the sockets open and /ready can turn true
+    warmUp(config.getInt("sbc.warm-up.rounds"), config.getDuration("sbc.warm-up.max-time").toMillis());
     MeterRegistry registry = NodeMetrics.get(system).registry();
     AdmissionControl admission = initAdmission(settings, registry);
     CallIds callIds = new CallIds(settings.clusterSecret());
@@ -149,7 +151,6 @@ public final class Main {
     management.bind(new ManagementContext.Parts(system, settings, policyStore, routeStore, timerStore, policies,
         admission, region.get()));
     awaitRuntimeSettings(List.of(policyStore.loaded(), routeStore.loaded(), timerStore.loaded()));
-    warmUp(config.getInt("sbc.warm-up.rounds"));
     if (gateway != null) {
       initSipSockets(system, gateway, gatewayRef, admission, settings.leaveDrainTime());
     }
@@ -167,9 +168,9 @@ public final class Main {
   }
 
   /** Compiles the SIP codec's hot paths before the sockets open and {@code /ready} can turn true. */
-  private static void warmUp(int rounds) {
+  private static void warmUp(int rounds, long maxMillis) {
     if (rounds > 0) {
-      CodecWarmUp.Result r = CodecWarmUp.run(rounds);
+      CodecWarmUp.Result r = CodecWarmUp.run(rounds, maxMillis);
       log.info("warm-up: the SIP codec decoded and encoded {} messages in {} ms before the node takes calls",
           r.messages(), r.millis());
     }

@@ -52,13 +52,15 @@ public final class CodecWarmUp {
   }
 
   /**
-   * Decodes and encodes the call's messages {@code rounds} times; fails if one does not parse
-   * (the samples are part of the code, so that is a bug, not bad input).
+   * Decodes and encodes the call's messages {@code rounds} times, or until {@code maxMillis} have
+   * passed (a node started on a busy machine must not spend long here); fails if one does not
+   * parse (the samples are part of the code, so that is a bug, not bad input).
    */
-  public static Result run(int rounds) {
+  public static Result run(int rounds, long maxMillis) {
     long start = System.nanoTime();
+    long deadline = start + maxMillis * 1_000_000;
     long count = 0;
-    for (int r = 0; r < rounds; r++) {
+    for (int r = 0; r < rounds && System.nanoTime() < deadline; r++) {
       for (byte[] m : MESSAGES) {
         DecodeResult decoded = SipCodec.decode(m);
         if (!(decoded instanceof DecodeResult.Decoded d)) {
