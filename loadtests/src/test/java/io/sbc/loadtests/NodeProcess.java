@@ -133,6 +133,17 @@ final class NodeProcess implements AutoCloseable {
     throw new IllegalStateException("node not ready within " + limit + ":\n" + tail());
   }
 
+  /** Waits (at most 60 s) until this node sees {@code count} members Up; fails with the member list otherwise. */
+  void awaitUpMembers(int count) throws Exception {
+    long end = System.currentTimeMillis() + 60_000;
+    while (upMembers() < count) {
+      if (System.currentTimeMillis() > end) {
+        throw new AssertionError("cluster did not form: " + httpGet("/cluster/members"));
+      }
+      Thread.sleep(250);
+    }
+  }
+
   String httpGet(String path) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + httpPort + path)).build(),
         HttpResponse.BodyHandlers.ofString()).body();

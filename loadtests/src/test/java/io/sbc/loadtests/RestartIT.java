@@ -54,13 +54,7 @@ class RestartIT {
     for (int i = 0; i < 3; i++) {
       nodes.add(NodeProcess.start("restart-" + (i + 1), hop, config, clusterPorts[i]));
     }
-    long end = System.currentTimeMillis() + 60_000;
-    while (nodes.get(0).upMembers() < 3) {
-      if (System.currentTimeMillis() > end) {
-        throw new AssertionError("cluster did not form: " + nodes.get(0).httpGet("/cluster/members"));
-      }
-      Thread.sleep(250);
-    }
+    nodes.get(0).awaitUpMembers(3);
     // warm every gateway: a cold node's first cross-node hops exceed T1
     Sipp.warmUp("restart", nodes, uasPort, 20);
     Thread.sleep(3000);

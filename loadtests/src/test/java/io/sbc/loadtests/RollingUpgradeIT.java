@@ -73,7 +73,7 @@ class RollingUpgradeIT {
     for (int i = 0; i < 3; i++) {
       nodes.add(NodeProcess.start("rolling-" + (i + 1), hop, config, clusterPorts[i]));
     }
-    awaitMembers(3);
+    nodes.get(0).awaitUpMembers(3);
     warmUp(uasPort);
 
     long drillStart = System.currentTimeMillis();
@@ -236,16 +236,6 @@ class RollingUpgradeIT {
       r = ManagementHttp.call(n, method, path, TOKEN, body);
     }
     return r;
-  }
-
-  private static void awaitMembers(int count) throws Exception {
-    long end = System.currentTimeMillis() + 60_000;
-    while (nodes.get(0).upMembers() < count) {
-      if (System.currentTimeMillis() > end) {
-        throw new AssertionError("cluster did not form: " + nodes.get(0).httpGet("/cluster/members"));
-      }
-      Thread.sleep(250);
-    }
   }
 
   /** Short calls through every gateway, so that the measured ones meet warm nodes. */

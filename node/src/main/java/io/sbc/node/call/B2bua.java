@@ -71,13 +71,13 @@ final class B2bua {
   private final ReOffers reOffers;
   private final Teardown teardown;
   private final Responses responses;
-  /** What this call adds to the node's active-call gauges now. */
-  private CallMetrics.Activity counted = CallMetrics.Activity.NONE;
+  private final CallActivity activity;
 
   B2bua(String entityId, CallServices services, Effects effects, Logger log) {
     this.entityId = entityId;
     this.services = services;
     this.metrics = services.metrics();
+    this.activity = new CallActivity(metrics);
     this.build = services.builder();
     this.log = log;
     this.effects = effects;
@@ -108,7 +108,7 @@ final class B2bua {
       sessionTimers.recovered(est.timerA(), est.timerB());
       keepAlive.start(sessionTimers.running());
     }
-    countActivity();
+    activity.update(call.phase());
   }
 
   private void resume(InFlight f, Established est) {
@@ -140,24 +140,13 @@ final class B2bua {
     if ((call.phase() == Phase.IDLE || call.phase() == Phase.ENDED) && !effects.timerActive(new Linger())) {
       effects.startTimer(new Linger(), services.settings().linger());
     }
-    countActivity();
+    activity.update(call.phase());
     return effects.drain();
   }
 
   /** The entity stopped (passivation, hand-off, shutdown): its call no longer counts on this node. */
   void stopped() {
-    metrics.activity(counted, CallMetrics.Activity.NONE);
-    counted = CallMetrics.Activity.NONE;
-  }
-
-  private void countActivity() {
-    CallMetrics.Activity now = switch (call.phase()) {
-      case CALLING -> CallMetrics.Activity.SETUP;
-      case CONFIRMED -> CallMetrics.Activity.ESTABLISHED;
-      case IDLE, ENDED -> CallMetrics.Activity.NONE;
-    };
-    metrics.activity(counted, now);
-    counted = now;
+    activity.stopped();
   }
 
   // ---- requests --------------------------------------------------------------------------
