@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -82,6 +83,9 @@ public final class SipGateway implements AutoCloseable {
             .channel(NioDatagramChannel.class)
             .option(ChannelOption.SO_RCVBUF, settings.udpBufferBytes())
             .option(ChannelOption.SO_SNDBUF, settings.udpBufferBytes())
+            // Netty reads datagrams into 2,048-byte buffers by default and cuts what is longer:
+            // an INVITE with an Identity header or a video/ICE SDP would arrive truncated
+            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(settings.maxMessageBytes()))
             .handler(new UdpHandler())
             .bind(local)
             .sync()

@@ -85,6 +85,24 @@ class SipGatewayTest {
   }
 
   @Test
+  void aDatagramFarLargerThanNettysDefaultBufferArrivesWhole() throws Exception {
+    StringBuilder sdp = new StringBuilder("v=0\r\no=big 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        + "m=audio 4000 RTP/AVP 0\r\n");
+    for (int i = 0; sdp.length() < 9000; i++) { // ICE candidates, as WebRTC gateways send them
+      sdp.append("a=candidate:").append(i).append(" 1 UDP 2122252543 192.0.2.").append(i % 250)
+          .append(" ").append(40000 + i).append(" typ host\r\n");
+    }
+    String invite = invite("big-1").replace("Content-Length: 0\r\n\r\n",
+        "Content-Type: application/sdp\r\nContent-Length: " + sdp.length() + "\r\n\r\n" + sdp);
+    try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      client.send(datagram(invite));
+      Received r = inbound.poll(5, TimeUnit.SECONDS);
+      assertNotNull(r, "a " + invite.length() + "-byte INVITE did not reach the sink");
+      assertEquals(sdp.length(), r.message().getRawContent().length, "the body arrived whole");
+    }
+  }
+
+  @Test
   void udpWithoutRportGetsReceivedOnlyWhenHostDiffers() throws Exception {
     try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
       client.send(datagram(options("127.0.0.1", client.getLocalPort(), "")));
