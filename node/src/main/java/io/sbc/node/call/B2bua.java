@@ -28,6 +28,7 @@ import io.sbc.node.transaction.TimerKey;
 import io.sbc.node.transaction.TimerKey.KeepAlivePing;
 import io.sbc.node.transaction.TimerKey.Linger;
 import io.sbc.node.transaction.TransactionExpiry;
+import io.sbc.node.transaction.TransactionHandOff;
 import io.sbc.node.transaction.TransactionLayer;
 import io.sbc.node.transaction.Transactions;
 import java.util.List;
@@ -66,6 +67,7 @@ final class B2bua {
   private final CallState call;
   private final Transactions transactions = new Transactions();
   private final TransactionLayer tx;
+  private final TransactionHandOff handOff;
   private final SessionTimers sessionTimers;
   private final KeepAlive keepAlive;
   private final ReOffers reOffers;
@@ -84,6 +86,7 @@ final class B2bua {
     this.call = new CallState(services.callIds());
     this.tx = new TransactionLayer(entityId, call, transactions, effects, build, services.gateways(),
         services.settings().timers(), metrics, log);
+    this.handOff = new TransactionHandOff(transactions, effects, services.settings().timers());
     this.sessionTimers = new SessionTimers(entityId, call, transactions, tx, build, effects,
         services.sessionTimer(), metrics, log);
     this.keepAlive = new KeepAlive(entityId, call, tx, effects, services.settings().optionsPing(), metrics, log);
@@ -113,7 +116,7 @@ final class B2bua {
 
   private void resume(InFlight f, Established est) {
     call.resume(f, est);
-    tx.resume(f);
+    handOff.restore(f, call.confirmed());
     if (call.confirmed() && est != null) {
       sessionTimers.recovered(est.timerA(), est.timerB());
       keepAlive.start(sessionTimers.running());
@@ -128,7 +131,7 @@ final class B2bua {
 
   /** What a hand-off to another node must carry (null: nothing would be lost). */
   InFlight inFlight() {
-    return tx.inFlight();
+    return handOff.inFlight(call);
   }
 
   /** After each message: what the journal must learn, and the linger of a call that is over. */

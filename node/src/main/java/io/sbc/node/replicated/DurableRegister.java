@@ -1,5 +1,8 @@
 package io.sbc.node.replicated;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,7 +34,31 @@ public final class DurableRegister<V> {
 
     /** Throws {@link IllegalArgumentException} saying what is wrong with the text. */
     V decode(String text);
+
+    /**
+     * A value stored as JSON text: {@code toJson} writes it, {@code fromJson} reads it back (and
+     * throws {@link IllegalArgumentException} for JSON that is no such value).
+     */
+    static <V> Codec<V> json(Function<V, JsonNode> toJson, Function<JsonNode, V> fromJson) {
+      return new Codec<>() {
+        @Override
+        public String encode(V value) {
+          return toJson.apply(value).toString();
+        }
+
+        @Override
+        public V decode(String text) {
+          try {
+            return fromJson.apply(JSON.readTree(text));
+          } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+          }
+        }
+      };
+    }
   }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ReplicatedValue<LWWRegister<String>, Optional<V>> value;
   private final Codec<V> codec;

@@ -1,7 +1,5 @@
 package io.sbc.node.routing;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sbc.node.replicated.DurableRegister;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -20,7 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RouteStore implements Supplier<RouteTable> {
   static final String KEY_NAME = "sbc-route-table";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger log = LoggerFactory.getLogger(RouteStore.class);
 
   private final RouteTable configured;
@@ -40,21 +37,8 @@ public final class RouteStore implements Supplier<RouteTable> {
 
   /** The text form in the store: the JSON of {@link RouteTableJson}, default next hop always written. */
   static DurableRegister.Codec<RouteTable> codec(RouteTable configured) {
-    return new DurableRegister.Codec<>() {
-      @Override
-      public String encode(RouteTable table) {
-        return RouteTableJson.toJson(table).toString();
-      }
-
-      @Override
-      public RouteTable decode(String text) {
-        try {
-          return RouteTableJson.parse(JSON.readTree(text), Optional.of(configured.defaultHop()));
-        } catch (JsonProcessingException e) {
-          throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
-        }
-      }
-    };
+    return DurableRegister.Codec.json(RouteTableJson::toJson,
+        json -> RouteTableJson.parse(json, Optional.of(configured.defaultHop())));
   }
 
   /** The table in force. Local memory read: fine for every new call. */

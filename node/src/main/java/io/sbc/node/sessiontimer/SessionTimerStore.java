@@ -1,7 +1,5 @@
 package io.sbc.node.sessiontimer;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sbc.node.config.SbcSettings.SessionTimerSettings;
 import io.sbc.node.replicated.DurableRegister;
 import java.util.Optional;
@@ -21,7 +19,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SessionTimerStore implements Supplier<SessionTimerSettings> {
   static final String KEY_NAME = "sbc-session-timer";
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger log = LoggerFactory.getLogger(SessionTimerStore.class);
 
   private final SessionTimerSettings configured;
@@ -41,21 +38,7 @@ public final class SessionTimerStore implements Supplier<SessionTimerSettings> {
   }
 
   static DurableRegister.Codec<SessionTimerSettings> codec(SessionTimerSettings configured) {
-    return new DurableRegister.Codec<>() {
-      @Override
-      public String encode(SessionTimerSettings settings) {
-        return SessionTimerJson.toJson(settings).toString();
-      }
-
-      @Override
-      public SessionTimerSettings decode(String text) {
-        try {
-          return SessionTimerJson.parseStored(JSON.readTree(text), configured);
-        } catch (JsonProcessingException e) {
-          throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
-        }
-      }
-    };
+    return DurableRegister.Codec.json(SessionTimerJson::toJson, json -> SessionTimerJson.parseStored(json, configured));
   }
 
   /** The settings in force. Local memory read. */

@@ -2,6 +2,7 @@ package io.sbc.node.transaction;
 
 import gov.nist.javax.sip.message.SIPRequest;
 import io.sbc.node.config.SbcSettings.TransactionTimers;
+import io.sbc.node.dialog.CallState;
 import io.sbc.node.dialog.InFlight;
 import io.sbc.node.transaction.TimerKey.AckDone;
 import io.sbc.node.transaction.TimerKey.ClientRetransmit;
@@ -22,19 +23,24 @@ import java.util.Map;
  * and every transaction gets a full timeout. What the moved entity missed while sharding held
  * its messages, the peers' own retransmissions bring again.
  */
-final class TransactionHandOff {
+public final class TransactionHandOff {
   private final Transactions transactions;
   private final Effects effects;
   private final TransactionTimers timers;
 
-  TransactionHandOff(Transactions transactions, Effects effects, TransactionTimers timers) {
+  public TransactionHandOff(Transactions transactions, Effects effects, TransactionTimers timers) {
     this.transactions = transactions;
     this.effects = effects;
     this.timers = timers;
   }
 
+  /** What a hand-off must carry of {@code call} (null: nothing would be lost), see {@link InFlight}. */
+  public InFlight inFlight(CallState call) {
+    return call.inFlight(servers(), clients(), acks());
+  }
+
   /** The server transactions that still hold their request (the others only absorbed retransmissions). */
-  List<InFlight.Server> servers() {
+  private List<InFlight.Server> servers() {
     List<InFlight.Server> out = new ArrayList<>();
     for (ServerTransaction st : transactions.servers()) {
       if (st.request() == null) {
@@ -49,7 +55,7 @@ final class TransactionHandOff {
     return out;
   }
 
-  List<InFlight.Client> clients() {
+  private List<InFlight.Client> clients() {
     List<InFlight.Client> out = new ArrayList<>();
     for (ClientTransaction ct : transactions.clients()) {
       ServerTransaction peer = ct.peer();
@@ -61,7 +67,7 @@ final class TransactionHandOff {
     return out;
   }
 
-  List<InFlight.SentAck> acks() {
+  private List<InFlight.SentAck> acks() {
     List<InFlight.SentAck> out = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : transactions.acksSent().entrySet()) {
       out.add(new InFlight.SentAck(e.getKey(), e.getValue()));
@@ -73,7 +79,7 @@ final class TransactionHandOff {
    * Rebuilds the transactions of {@code f} with fresh timers; {@code confirmed}: the call's dialog
    * is confirmed (answered in-dialog transactions are then forgotten after their timeout).
    */
-  void restore(InFlight f, boolean confirmed) {
+  public void restore(InFlight f, boolean confirmed) {
     for (InFlight.Server s : f.servers()) {
       ServerTransaction st = transactions.newServer(s.side(), request(s.request()), s.flow());
       if (s.lastResponse() != null) {

@@ -6,7 +6,6 @@ import gov.nist.javax.sip.message.SIPResponse;
 import io.sbc.gateway.Flow;
 import io.sbc.node.config.SbcSettings.TransactionTimers;
 import io.sbc.node.dialog.CallState;
-import io.sbc.node.dialog.InFlight;
 import io.sbc.node.dialog.Leg;
 import io.sbc.node.dialog.Leg.Side;
 import io.sbc.node.dialog.SipFields;
@@ -42,7 +41,6 @@ public final class TransactionLayer {
   private final TransactionTimers timers;
   private final CallMetrics metrics;
   private final Logger log;
-  private final TransactionHandOff handOff;
 
   public TransactionLayer(String entityId, CallState call, Transactions transactions, Effects effects,
       SipBuilder build, LiveGateways gateways, TransactionTimers timers, CallMetrics metrics, Logger log) {
@@ -56,18 +54,8 @@ public final class TransactionLayer {
     this.timers = timers;
     this.metrics = metrics;
     this.log = log;
-    this.handOff = new TransactionHandOff(transactions, effects, timers);
   }
 
-  /** What a hand-off must carry of this call (null: nothing would be lost), see {@link InFlight}. */
-  public InFlight inFlight() {
-    return call.inFlight(handOff.servers(), handOff.clients(), handOff.acks());
-  }
-
-  /** Rebuilds the transactions a hand-off carried, with fresh timers (after {@code CallState.resume}). */
-  public void resume(InFlight f) {
-    handOff.restore(f, call.confirmed());
-  }
 
   /** Timers B/F/H: how long a transaction may wait for its answer or ACK (64·T1). */
   public Duration timeout() {
