@@ -74,6 +74,7 @@ final class B2bua {
   private final Teardown teardown;
   private final Responses responses;
   private final CallActivity activity;
+  private final RequestScreening screening;
 
   B2bua(String entityId, CallServices services, Effects effects, Logger log) {
     this.entityId = entityId;
@@ -92,6 +93,7 @@ final class B2bua {
     this.keepAlive = new KeepAlive(entityId, call, tx, effects, services.settings().optionsPing(), metrics, log);
     this.reOffers = new ReOffers(entityId, call, transactions, tx, build, sessionTimers, services.policies(), metrics, log);
     this.teardown = new Teardown(entityId, call, tx, sessionTimers, keepAlive, effects, metrics, log);
+    this.screening = new RequestScreening(transactions, tx, build);
     this.responses = new Responses(call, transactions, tx, sessionTimers, keepAlive, teardown, effects, metrics);
   }
 
@@ -173,17 +175,13 @@ final class B2bua {
       tx.absorb(known);
       return;
     }
+    if (screening.answered(req, flow, side)) {
+      return; // refused (405, 420, 501) or an out-of-dialog OPTIONS answered
+    }
     if (method.equals("CANCEL")) {
       onCancel(req, flow, side, branch);
-    } else if (req.getToTag() == null && method.equals("INVITE")) {
-      onInitialInvite(req, flow);
     } else if (req.getToTag() == null) {
-      ServerTransaction st = transactions.newServer(side, req, flow);
-      if (method.equals("OPTIONS")) {
-        tx.respond(st, 200, "OK", null);
-      } else {
-        tx.respond(st, 405, "Method Not Allowed", null);
-      }
+      onInitialInvite(req, flow);
     } else {
       onInDialogRequest(req, flow, side);
     }
@@ -251,6 +249,10 @@ final class B2bua {
     }
     String method = req.getMethod();
     call.setLeg(from.withRemoteCseq(cseq));
+    if (!method.equals("BYE") && req.getMaxForwards() != null && req.getMaxForwards().getMaxForwards() <= 0) {
+      tx.respond(st, 483, "Too Many Hops", null); // a loop through the SBC (RFC 7332 §3.2); a BYE still ends the call
+      return;
+    }
     if (method.equals("BYE")) {
       byeFrom(st, req, side);
     } else if (method.equals("INVITE") || method.equals("UPDATE")) {

@@ -52,6 +52,9 @@ final class Responses {
     if (ct == null) {
       if (status >= 200 && status < 300 && method.equals("INVITE")) {
         tx.ackUnknown2xx(resp, branch);
+      } else if (status >= 300 && method.equals("INVITE")) {
+        Side side = call.sideOf(resp.getCallId().getCallId());
+        tx.ackUnknownNon2xx(resp, side == null ? null : call.leg(side));
       }
       return;
     }

@@ -76,8 +76,16 @@ public record SbcSettings(
     }
   }
 
-  /** RFC 3261 §17 timer base values; every other timer is derived from them. */
-  public record TransactionTimers(Duration t1, Duration t2, Duration t4) {
+  /**
+   * RFC 3261 §17 timer base values, from which the transaction timers derive, and timer C: how
+   * long an INVITE may go without a provisional or final response once it has had one (§16.6
+   * says more than 3 minutes; every provisional starts it again).
+   */
+  public record TransactionTimers(Duration t1, Duration t2, Duration t4, Duration timerC) {
+    public TransactionTimers(Duration t1, Duration t2, Duration t4) {
+      this(t1, t2, t4, Duration.ofMinutes(3));
+    }
+
     /** Timers B, F, H and the 2xx retransmission limit: 64·T1. */
     public Duration timeout() {
       return t1.multipliedBy(64);
@@ -121,7 +129,8 @@ public record SbcSettings(
         new TransactionTimers(
             sbc.getDuration("transaction.t1"),
             sbc.getDuration("transaction.t2"),
-            sbc.getDuration("transaction.t4")),
+            sbc.getDuration("transaction.t4"),
+            sbc.getDuration("transaction.timer-c")),
         sbc.getDuration("call.linger"),
         Path.of(sbc.getString("data-dir")).toAbsolutePath().normalize(),
         sbc.getString("journal"),

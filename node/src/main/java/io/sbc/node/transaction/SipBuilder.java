@@ -14,12 +14,8 @@ import io.sbc.node.routing.RouteTable;
 import io.sbc.protocol.Transport;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.ListIterator;
-import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sip.InvalidArgumentException;
 import javax.sip.address.SipURI;
@@ -46,8 +42,6 @@ public final class SipBuilder {
           "Allow", "Accept", "Supported", "Event", "Subscription-State", "Refer-To",
           "Referred-By", "Content-Disposition", "Info-Package", "Recv-Info", "Subject", "Reason",
           "Retry-After", "Unsupported", "Warning", "Allow-Events");
-
-  private static final Set<String> LEG_LOCAL_OPTIONS = Set.of("timer", "100rel");
 
   private final MessageFactoryImpl messages = new MessageFactoryImpl();
   private final HeaderFactoryImpl headers = new HeaderFactoryImpl();
@@ -105,12 +99,29 @@ public final class SipBuilder {
     return invite;
   }
 
+  /**
+   * The ACK of a non-2xx final response whose INVITE transaction the SBC no longer holds (it
+   * timed out, e.g. timer C, and was cancelled): §17.1.1.3 makes it from the response itself,
+   * same branch, Call-ID, From, To and CSeq number, so the callee's server transaction stops
+   * retransmitting it.
+   */
+  public SIPRequest ackOfNon2xx(SIPResponse resp, String requestUri) throws ParseException, InvalidArgumentException {
+    ViaHeader via = (ViaHeader) resp.getTopmostVia().clone();
+    via.removeParameter("received");
+    via.removeParameter("rport");
+    return (SIPRequest) messages.createRequest(addresses.createURI(requestUri), "ACK",
+        (CallIdHeader) resp.getCallId().clone(),
+        headers.createCSeqHeader(resp.getCSeq().getSeqNumber(), "ACK"),
+        (FromHeader) resp.getFrom().clone(), (ToHeader) resp.getTo().clone(), List.of(via),
+        headers.createMaxForwardsHeader(70));
+  }
+
   /** An in-dialog request from the SBC on a leg (BYE, re-INVITE, relayed INFO, ACK, ...). */
   public SIPRequest inDialog(Leg leg, String method, long cseq, String branch, SIPMessage source)
       throws ParseException, InvalidArgumentException {
     SIPRequest req =
         request(addresses.createURI(leg.remoteTarget()), method, leg, cseq, branch,
-            leg.flow().transport(), 70);
+            leg.flow().transport(), maxForwards(source));
     for (String route : leg.routeSet()) {
       req.addHeader(headers.createHeader("Route", route));
     }
@@ -123,6 +134,18 @@ public final class SipBuilder {
       copyPassedHeaders(source, req);
     }
     return req;
+  }
+
+  /**
+   * Max-Forwards of a request the SBC sends: one less than the request it relays (RFC 7332 §3.2:
+   * a B2BUA decrements it on in-dialog requests too, or a loop through it never ends), 70 for
+   * its own requests.
+   */
+  private static int maxForwards(SIPMessage source) {
+    if (source instanceof SIPRequest req && req.getMaxForwards() != null) {
+      return Math.max(req.getMaxForwards().getMaxForwards() - 1, 0);
+    }
+    return 70;
   }
 
   private SIPRequest request(URI target, String method, Leg leg, long cseq, String branch,
@@ -220,16 +243,13 @@ public final class SipBuilder {
       ListIterator<SIPHeader> it = from.getHeaders(name);
       while (it != null && it.hasNext()) {
         SIPHeader h = it.next();
-        if (name.equals("Supported")) {
-          // Option tags of extensions the SBC runs per leg (timer) or does not offer (100rel:
-          // the peer would wait for PRACKs) stay on their leg; the others pass.
-          String kept = Arrays.stream(h.getHeaderValue().split(","))
-              .map(String::trim)
-              .filter(t -> !t.isEmpty() && !LEG_LOCAL_OPTIONS.contains(t.toLowerCase(Locale.ROOT)))
-              .collect(Collectors.joining(", "));
-          if (!kept.isEmpty()) {
-            to.addHeader(headers.createHeader(name, kept));
-          }
+        if (name.equals("Supported") || name.equals("Allow")) {
+          // Only what the SBC itself implements may be advertised across it: a peer would
+          // otherwise send methods or rely on extensions the SBC refuses (timer runs per leg).
+          String kept = name.equals("Allow")
+              ? SipCapabilities.relayedAllow(h.getHeaderValue())
+              : SipCapabilities.relayedSupported(h.getHeaderValue());
+          addList(to, name, kept);
           continue;
         }
         to.addHeader((Header) h.clone());
@@ -240,6 +260,23 @@ public final class SipBuilder {
   /** Sets (replaces) a header by name and value, e.g. {@code Min-SE: 90}. */
   public void setHeader(SIPMessage msg, String name, String value) throws ParseException {
     msg.setHeader(headers.createHeader(name, value));
+  }
+
+  /**
+   * Sets a list header (Allow, Supported, Unsupported, ...) to comma-separated {@code values};
+   * JAIN-SIP takes such a header only one value at a time.
+   */
+  public void setList(SIPMessage msg, String name, String values) throws ParseException {
+    msg.removeHeader(name);
+    addList(msg, name, values);
+  }
+
+  private void addList(SIPMessage msg, String name, String values) throws ParseException {
+    for (String value : values.split(",")) {
+      if (!value.isBlank()) {
+        msg.addHeader(headers.createHeader(name, value.trim()));
+      }
+    }
   }
 
   /** Adds a header (another value of a list header such as Supported). */

@@ -127,7 +127,7 @@ public final class TransactionHandOff {
         ct.interval(timers.t1());
         effects.startTimer(new ClientRetransmit(ct.key()), ct.interval());
       }
-      effects.startTimer(new ClientTimeout(ct.key()), ringing ? TransactionLayer.RINGING_LIMIT : timers.timeout());
+      effects.startTimer(new ClientTimeout(ct.key()), ringing ? timers.timerC() : timers.timeout());
     }
     for (InFlight.SentAck ack : f.acks()) {
       transactions.ackSent(ack.inviteBranch(), ack.ack());

@@ -29,7 +29,6 @@ import org.slf4j.Logger;
  */
 public final class TransactionLayer {
   /** RFC 3261 §16.6 timer C: how long an INVITE may ring before the SBC gives up. */
-  static final Duration RINGING_LIMIT = Duration.ofMinutes(3);
 
   private final String entityId;
   private final CallState call;
@@ -233,6 +232,13 @@ public final class TransactionLayer {
         SipCodec.encode(invite.request().createAckRequest((gov.nist.javax.sip.header.To) resp.getTo())), null);
   }
 
+  /** The ACK of a non-2xx to an INVITE transaction already gone (see {@link SipBuilder#ackOfNon2xx}). */
+  public void ackUnknownNon2xx(SIPResponse resp, Leg leg) throws Exception {
+    if (leg != null) {
+      effects.send(leg.flow(), SipCodec.encode(build.ackOfNon2xx(resp, leg.remoteTarget())), null);
+    }
+  }
+
   /** Sends an ACK for a 2xx on {@code leg}, resent if the 2xx is retransmitted (§13.2.2.4). */
   public void ack2xx(Leg leg, long cseq, String inviteBranch, SIPRequest source) throws Exception {
     byte[] ack = SipCodec.encode(build.inDialog(leg, "ACK", cseq, SipBuilder.newBranch(), source));
@@ -240,11 +246,14 @@ public final class TransactionLayer {
     effects.send(leg.flow(), ack, null);
   }
 
-  /** A provisional response to an INVITE stops timer A and starts timer C. */
+  /**
+   * A provisional response to an INVITE stops timer A and (re)starts timer C: a callee that
+   * keeps sending 180/183 rings on; one that goes silent is cancelled (RFC 3261 §16.6 step 11).
+   */
   public void provisionalReceived(ClientTransaction ct) {
-    if (!ct.provisional() && ct.method().equals("INVITE")) {
+    if (ct.method().equals("INVITE")) {
       effects.cancelTimer(new ClientRetransmit(ct.key()));
-      effects.startTimer(new ClientTimeout(ct.key()), RINGING_LIMIT);
+      effects.startTimer(new ClientTimeout(ct.key()), timers.timerC());
     }
     ct.markProvisional();
   }
