@@ -41,7 +41,17 @@ public record SbcSettings(
    * 422) and asks for; {@code sessionExpires} what it requests when a peer does not choose.
    */
   public record SessionTimerSettings(
-      boolean enabled, Duration sessionExpires, Duration minSe, RefreshMethod refreshMethod) {
+      boolean enabled, Duration sessionExpires, Duration minSe, RefreshMethod refreshMethod,
+      boolean refreshPeersWithoutTimer) {
+    public SessionTimerSettings(boolean enabled, Duration sessionExpires, Duration minSe, RefreshMethod refreshMethod) {
+      this(enabled, sessionExpires, minSe, refreshMethod, false);
+    }
+
+    /** The same settings, with {@code enabled} as given. */
+    public SessionTimerSettings withEnabled(boolean on) {
+      return new SessionTimerSettings(on, sessionExpires, minSe, refreshMethod, refreshPeersWithoutTimer);
+    }
+
     public SessionTimerSettings {
       if (minSe.toSeconds() < 1 || sessionExpires.compareTo(minSe) < 0) {
         throw new IllegalArgumentException(
@@ -143,7 +153,8 @@ public record SbcSettings(
             sbc.getBoolean("session-timer.enabled"),
             sbc.getDuration("session-timer.session-expires"),
             sbc.getDuration("session-timer.min-se"),
-            RefreshMethod.valueOf(sbc.getString("session-timer.refresh-method").trim().toUpperCase(java.util.Locale.ROOT))),
+            RefreshMethod.valueOf(sbc.getString("session-timer.refresh-method").trim().toUpperCase(java.util.Locale.ROOT)),
+            sbc.getBoolean("session-timer.refresh-peers-without-timer")),
         sbc.getDuration("options-ping"),
         sbc.getString("http.admin-token"),
         sbc.getDuration("leave.drain-time"));

@@ -17,14 +17,23 @@ import java.util.Optional;
  * @param peerSupportsTimer the peer said "timer" in Supported/Require (RFC 4028 §7.1, §9)
  * @param peerAllowsUpdate the peer listed UPDATE in Allow (RFC 3311), so refreshes may use it
  * @param refreshedAtMillis wall-clock time of the last successful refresh (or establishment)
+ * @param keepAliveOnly the peer runs no timer (its 2xx had no Session-Expires) and the SBC only
+ *     keeps the leg alive with its refreshes: the leg never expires (RFC 4028 §7.2); false in
+ *     journals written before this field
  */
 public record SessionTimer(
     long intervalSeconds,
     boolean sbcRefreshes,
     boolean peerSupportsTimer,
     boolean peerAllowsUpdate,
-    long refreshedAtMillis)
+    long refreshedAtMillis,
+    boolean keepAliveOnly)
     implements CborSerializable {
+
+  public SessionTimer(long intervalSeconds, boolean sbcRefreshes, boolean peerSupportsTimer, boolean peerAllowsUpdate,
+      long refreshedAtMillis) {
+    this(intervalSeconds, sbcRefreshes, peerSupportsTimer, peerAllowsUpdate, refreshedAtMillis, false);
+  }
 
   /** RFC 4028 §10: without a refresh by then, the session is over. */
   public long deadlineMillis() {
@@ -37,13 +46,14 @@ public record SessionTimer(
   }
 
   public SessionTimer withoutUpdate() {
-    return new SessionTimer(intervalSeconds, sbcRefreshes, peerSupportsTimer, false, refreshedAtMillis);
+    return new SessionTimer(intervalSeconds, sbcRefreshes, peerSupportsTimer, false, refreshedAtMillis, keepAliveOnly);
   }
 
   /** Same negotiated terms (only the refresh time may differ): a refresh, not a re-arming. */
   public boolean sameTerms(SessionTimer o) {
     return o != null && intervalSeconds == o.intervalSeconds && sbcRefreshes == o.sbcRefreshes
-        && peerSupportsTimer == o.peerSupportsTimer && peerAllowsUpdate == o.peerAllowsUpdate;
+        && peerSupportsTimer == o.peerSupportsTimer && peerAllowsUpdate == o.peerAllowsUpdate
+        && keepAliveOnly == o.keepAliveOnly;
   }
 
   /** The method of an SBC refresh on this leg. */

@@ -49,16 +49,20 @@ final class Negotiation {
 
   /**
    * The SBC as UAC on a leg (RFC 4028 §7.4), from the 2xx to its request: a Session-Expires in
-   * the answer fixes interval and refresher. Without one the peer does not run a timer, so the
-   * SBC keeps the leg alive itself with the interval it asked for.
+   * the answer fixes interval and refresher. Without one the peer runs no timer and the leg has
+   * no session expiration (§7.2): null, unless the SBC is configured to keep such a leg alive
+   * with its own refreshes, which then never end the call for a rejection other than 408/481.
    */
-  static SessionTimer asUac(SIPResponse response, long requestedSeconds, SessionTimer current, long nowMillis) {
+  static SessionTimer asUac(SIPResponse response, long requestedSeconds, SessionTimer current, long nowMillis,
+      SessionTimerSettings settings) {
     Optional<SessionExpires> se = SessionTimerHeaders.sessionExpires(response);
     boolean allowsUpdate = response.getHeader("Allow") != null
         ? SessionTimerHeaders.allows(response, "UPDATE")
         : current != null && current.peerAllowsUpdate();
     if (se.isEmpty()) {
-      return new SessionTimer(requestedSeconds, true, SessionTimerHeaders.supportsTimer(response), allowsUpdate, nowMillis);
+      return settings.refreshPeersWithoutTimer()
+          ? new SessionTimer(requestedSeconds, true, SessionTimerHeaders.supportsTimer(response), allowsUpdate, nowMillis, true)
+          : null;
     }
     boolean sbcRefreshes = se.get().refresher().map(r -> r == Role.UAC).orElse(true);
     return new SessionTimer(se.get().seconds(), sbcRefreshes, true, allowsUpdate, nowMillis);

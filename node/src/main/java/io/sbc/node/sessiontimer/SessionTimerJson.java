@@ -42,7 +42,7 @@ public final class SessionTimerJson {
             + (minSe.isEmpty() ? " (in force)" : "") + "; session-expires must be at least min-se");
       }
       return new SessionTimerSettings(enabled.orElse(base.enabled()), Duration.ofSeconds(se), Duration.ofSeconds(min),
-          base.refreshMethod());
+          base.refreshMethod(), base.refreshPeersWithoutTimer());
     }
 
     /** {@code enabled=true, session-expires=600 s}, for log lines. */

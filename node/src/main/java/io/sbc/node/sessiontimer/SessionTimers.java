@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 
@@ -62,6 +61,7 @@ public final class SessionTimers {
   private final Map<Side, SessionTimer> timers = new EnumMap<>(Side.class);
   /** Negotiated from the initial INVITE and its 2xx, armed once the call is established. */
   private final Map<Side, SessionTimer> pending = new EnumMap<>(Side.class);
+  private final RefreshFailures failures;
 
   public SessionTimers(String entityId, CallState call, Transactions transactions, TransactionLayer tx,
       SipBuilder build, Effects effects, Supplier<SessionTimerSettings> settings, CallMetrics metrics, Logger log) {
@@ -75,6 +75,7 @@ public final class SessionTimers {
     this.setup = settings.get();
     this.metrics = metrics;
     this.log = log;
+    this.failures = new RefreshFailures(entityId, call, timers, this::start, log);
   }
 
   /** The leg's session timer (null: none). */
@@ -105,7 +106,7 @@ public final class SessionTimers {
     SessionTimerSettings now = source.get();
     return now.enabled() == setup.enabled()
         ? now
-        : new SessionTimerSettings(setup.enabled(), now.sessionExpires(), now.minSe(), now.refreshMethod());
+        : now.withEnabled(setup.enabled());
   }
 
   /** RFC 4028 §9: 422 with our Min-SE to a request asking for a shorter interval. */
@@ -167,7 +168,10 @@ public final class SessionTimers {
     long now = System.currentTimeMillis();
     SessionTimer ta = Negotiation.asUas(aInvite, settings, null, now);
     pending.put(Side.A, ta);
-    pending.put(Side.B, Negotiation.asUac(b2xx, requested(bInvite.request(), settings), null, now));
+    SessionTimer tb = Negotiation.asUac(b2xx, requested(bInvite.request(), settings), null, now, settings);
+    if (tb != null) {
+      pending.put(Side.B, tb);
+    }
     return r -> addResponseHeaders(r, ta);
   }
 
@@ -206,8 +210,13 @@ public final class SessionTimers {
     if (!settings.enabled() || !call.confirmed()) {
       return;
     }
-    commit(ct.side(), Negotiation.asUac(resp, requested(ct.request(), settings), timers.get(ct.side()),
-        System.currentTimeMillis()));
+    SessionTimer t = Negotiation.asUac(resp, requested(ct.request(), settings), timers.get(ct.side()),
+        System.currentTimeMillis(), settings);
+    if (t == null) {
+      stop(ct.side());
+    } else {
+      commit(ct.side(), t);
+    }
   }
 
   /**
@@ -248,9 +257,25 @@ public final class SessionTimers {
     schedule(side, t);
   }
 
+  /**
+   * The peer answered the SBC's request without Session-Expires: no session timer on that leg
+   * any more (RFC 4028 §7.2), unless the SBC is configured to keep such legs alive itself.
+   */
+  private void stop(Side side) {
+    if (timers.remove(side) != null) {
+      effects.cancelTimer(new SessionExpire(side));
+      effects.cancelTimer(new SessionRefresh(side));
+      call.trail().add("leg " + side + " no longer runs a session timer (2xx without Session-Expires)");
+    }
+  }
+
   private void schedule(Side side, SessionTimer t) {
     long now = System.currentTimeMillis();
-    start(new SessionExpire(side), t.deadlineMillis() - now);
+    if (t.keepAliveOnly()) {
+      effects.cancelTimer(new SessionExpire(side)); // the peer runs no timer: nothing expires
+    } else {
+      start(new SessionExpire(side), t.deadlineMillis() - now);
+    }
     if (t.sbcRefreshes()) {
       start(new SessionRefresh(side), t.refreshDueMillis() - now);
     } else {
@@ -267,7 +292,7 @@ public final class SessionTimers {
     // A call set up with timers has them on both legs; one without was set up with them off.
     SessionTimerSettings now = source.get();
     boolean enabled = timerA != null || timerB != null;
-    setup = new SessionTimerSettings(enabled, now.sessionExpires(), now.minSe(), now.refreshMethod());
+    setup = now.withEnabled(enabled);
     for (Side side : Side.values()) {
       SessionTimer t = side == Side.A ? timerA : timerB;
       if (t == null) {
@@ -276,7 +301,7 @@ public final class SessionTimers {
       timers.put(side, t);
       schedule(side, t);
       long grace = tx.timeout().toMillis() + 1000;
-      if (t.sbcRefreshes() && t.deadlineMillis() - System.currentTimeMillis() < grace) {
+      if (t.sbcRefreshes() && !t.keepAliveOnly() && t.deadlineMillis() - System.currentTimeMillis() < grace) {
         start(new SessionExpire(side), grace);
       }
     }
@@ -347,42 +372,12 @@ public final class SessionTimers {
 
   /** A final non-2xx to the SBC's own refresh; returns why the call must end, if it must. */
   public Optional<String> refreshRejected(ClientTransaction ct, SIPResponse resp) {
-    int status = resp.getStatusCode();
-    if (status == 408 || status == 481) {
-      // RFC 3261 §12.2.1.2: the dialog is gone on that side.
-      return refreshFailed(ct, status + " " + resp.getReasonPhrase());
-    }
-    if (!call.confirmed()) {
-      return Optional.empty();
-    }
-    if (status == 491) {
-      // §14.1: the owner of the Call-ID (the SBC, on B) waits 2.1-4 s, the other 0-2 s.
-      long wait = ct.side() == Side.B
-          ? ThreadLocalRandom.current().nextLong(210, 401) * 10
-          : ThreadLocalRandom.current().nextLong(0, 201) * 10;
-      log.debug("call {}: refresh on leg {} met glare; retrying in {} ms", entityId, ct.side(), wait);
-      call.trail().add("the SBC's refresh on leg " + ct.side() + " met glare (491); again in " + wait + " ms");
-      start(new SessionRefresh(ct.side()), wait);
-    } else if ((status == 405 || status == 501) && ct.method().equals("UPDATE")) {
-      SessionTimer t = timers.get(ct.side());
-      if (t != null) {
-        timers.put(ct.side(), t.withoutUpdate());
-        start(new SessionRefresh(ct.side()), 0);
-      }
-    } else {
-      log.info("call {}: session refresh on leg {} answered {}; the session expires at its deadline unless refreshed",
-          entityId, ct.side(), status);
-    }
-    return Optional.empty();
+    return failures.rejected(ct, resp);
   }
 
   /** The SBC's own refresh got no usable answer; returns why the call must end. */
   public Optional<String> refreshFailed(ClientTransaction ct, String what) {
-    if (!call.confirmed()) {
-      return Optional.empty();
-    }
-    log.info("call {}: session refresh on leg {} failed: {}; ending the call", entityId, ct.side(), what);
-    return Optional.of("session refresh failed on leg " + ct.side());
+    return failures.failed(ct, what);
   }
 
   public void cancelTimers() {

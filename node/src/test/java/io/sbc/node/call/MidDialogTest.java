@@ -194,7 +194,10 @@ class MidDialogTest {
   @Test
   void theSbcRefreshesALegWhosePeerHasNoTimerAndRetriesAfter491() throws Exception {
     // 18 s: refresh after 9 s, deadline after 12 s, so a §14.1 retry (0-2 s on A) fits.
-    CallHarness h = new CallHarness(KIT, ConfigFactory.parseString("sbc.session-timer.session-expires = 18s").withFallback(CONFIG));
+    // A's 2xx to the refresh has no Session-Expires: only with refresh-peers-without-timer does
+    // the SBC keep that leg alive (RFC 4028 §7.2), and count it refreshed.
+    CallHarness h = new CallHarness(KIT, ConfigFactory.parseString(
+        "sbc.session-timer { session-expires = 18s, refresh-peers-without-timer = on }").withFallback(CONFIG));
     h.invite(""); // A: no timer support, no Allow: the SBC refreshes A by re-INVITE
     h.answer("Require: timer\r\nSession-Expires: 60;refresher=uas\r\n");
     SIPRequest refresh = (SIPRequest) h.next(Duration.ofSeconds(12));
