@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.sbc.protocol.DecodeResult;
 import io.sbc.protocol.SipCodec;
 import io.sbc.protocol.Transport;
@@ -193,7 +194,9 @@ final class Inbound {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (cause instanceof SSLException || (cause instanceof DecoderException && cause.getCause() instanceof SSLException)) {
+      // a failed TLS handshake is logged once, briefly, where it is counted (StreamConnections)
+      if (cause instanceof SSLException || cause instanceof NotSslRecordException
+          || (cause instanceof DecoderException && cause.getCause() instanceof SSLException)) {
         log.debug("closing {} connection {}: {}", transport, ctx.channel().remoteAddress(), cause.toString());
       } else {
         log.info("closing {} connection {}: {}", transport, ctx.channel().remoteAddress(), cause.toString());

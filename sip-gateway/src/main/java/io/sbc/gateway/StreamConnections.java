@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -151,7 +152,7 @@ final class StreamConnections {
       ssl.handshakeFuture().addListener(h -> {
         if (!h.isSuccess()) {
           stats.tlsHandshakeFailures.increment();
-          log.info("TLS handshake with {} failed: {}", ch.remoteAddress(), h.cause().toString());
+          log.info("TLS handshake with {} failed: {}", ch.remoteAddress(), brief(h.cause()));
         }
       });
       ch.pipeline().addLast("tls", ssl);
@@ -159,6 +160,18 @@ final class StreamConnections {
     ch.pipeline()
         .addLast("framer", new SipStreamDecoder(settings.maxMessageBytes()))
         .addLast("sip", handlers.create(transport, id));
+  }
+
+  /**
+   * A failed handshake's cause, short: Netty's message for bytes that are no TLS record carries
+   * them all in hex, and whoever sends garbage would choose the size of our log lines.
+   */
+  private static String brief(Throwable cause) {
+    if (cause instanceof NotSslRecordException) {
+      return "not a TLS record (plaintext or garbage)";
+    }
+    String text = cause.toString();
+    return text.length() <= 300 ? text : text.substring(0, 300) + "...";
   }
 
   void closeAll() {
