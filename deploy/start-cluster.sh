@@ -2,7 +2,8 @@
 # Starts a local cluster on this machine: a private PostgreSQL journal (Debian package
 # 'postgresql'; initdb into data/cluster/pg, loopback port SBC_PG_PORT, default 15432) and N node
 # JVMs (default 3, heap 512 MiB each). Node i (1-based) listens on SIP 127.0.0.1:5060+100*(i-1)
-# (UDP+TCP), HTTP 127.0.0.1:8557+i and cluster port 7354+i; node 1 is the seed. Calls go to
+# (UDP+TCP; TLS on that port + 1 when SBC_SIP_TLS_CERT/SBC_SIP_TLS_KEY are set, so that the nodes'
+# TLS listeners do not all want 5061), HTTP 127.0.0.1:8557+i and cluster port 7354+i; node 1 is the seed. Calls go to
 # SBC_NEXT_HOP (default sip:127.0.0.1:5070). Logs and PIDs are in data/cluster/; stop everything
 # with deploy/stop-cluster.sh (by PID).
 #
@@ -74,7 +75,7 @@ fi
 for i in $(seq 1 "$n"); do
   sip=$((sip_base + sip_step * (i - 1))); http=$((http_base + i - 1)); cluster=$((cluster_base + i - 1))
   mkdir -p "$dir/node-$i"
-  SBC_SIP_PORT=$sip SBC_HTTP_PORT=$http SBC_CLUSTER_PORT=$cluster SBC_SEED_NODES=127.0.0.1:$cluster_base \
+  SBC_SIP_PORT=$sip SBC_SIP_TLS_PORT=$((sip + 1)) SBC_HTTP_PORT=$http SBC_CLUSTER_PORT=$cluster SBC_SEED_NODES=127.0.0.1:$cluster_base \
   SBC_JOURNAL=postgres SBC_JDBC_URL="jdbc:postgresql://127.0.0.1:$pg_port/sbc" SBC_JDBC_USER=sbc SBC_JDBC_PASSWORD=sbc \
   SBC_DATA_DIR="$dir/node-$i" \
     nohup java ${SBC_JAVA_OPTS:--Xms256m -Xmx512m} \

@@ -338,7 +338,7 @@ class ManagementApiIT {
     assertRejected("{\"routes\": [{\"name\": \"uk\", \"next-hop\": \"sip:127.0.0.1:port\"}]}",
         "{\"error\":\"routes[0] (\\\"uk\\\"): bad port in next hop 'sip:127.0.0.1:port'\"}");
     assertRejected("{\"routes\": [{\"name\": \"uk\", \"next-hop\": \"tel:+44123\"}]}",
-        "{\"error\":\"routes[0] (\\\"uk\\\"): next hop must be a sip: URI (e.g. sip:10.0.0.1:5060;transport=tcp), got 'tel:+44123'\"}");
+        "{\"error\":\"routes[0] (\\\"uk\\\"): next hop must be a sip: or sips: URI (e.g. sip:10.0.0.1:5060;transport=tcp), got 'tel:+44123'\"}");
     assertRejected("{\"routes\": [{\"name\": \"a\", \"next-hop\": \"sip:x\"}, {\"name\": \"a\", \"next-hop\": \"sip:y\"}]}",
         "{\"error\":\"routes[1] (\\\"a\\\"): route name 'a' is used twice\"}");
     assertRejected("{\"routes\": [{\"name\": \"default\", \"next-hop\": \"sip:x\"}]}",

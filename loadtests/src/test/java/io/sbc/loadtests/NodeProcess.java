@@ -73,6 +73,12 @@ final class NodeProcess implements AutoCloseable {
     return start(name, nextHop, "", Ports.free(), Ports.free(), Ports.free(), tlsEnv, client);
   }
 
+  /** A node with extra environment variables (e.g. {@code SBC_SIP_TLS_*}) and extra HOCON. */
+  static NodeProcess startWithEnv(String name, String nextHop, String extraConfig, Map<String, String> env)
+      throws Exception {
+    return start(name, nextHop, extraConfig, Ports.free(), Ports.free(), Ports.free(), env, null);
+  }
+
   private static NodeProcess start(String name, String nextHop, String extraConfig, int cluster, int sip, int http,
       Map<String, String> extraEnv, javax.net.ssl.SSLContext tls) throws Exception {
     Path jar = Path.of(System.getProperty("sbc.node.jar", "../node/target/sbc-node-0.1.0-SNAPSHOT-all.jar"));

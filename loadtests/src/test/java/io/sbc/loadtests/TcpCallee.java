@@ -15,23 +15,26 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
- * A callee reached over TCP on a real socket, for what SIPp cannot do: SIPp ends a call when
- * its TCP connection closes, while a real UA keeps its dialogs and takes the next request on a
- * new connection. Answers every INVITE (initial or re-INVITE) with 200 and an SDP answer, BYE
- * and other requests with 200, and ignores ACK; responses go back on the connection the request
- * came in on (RFC 3261 §18.2.2). Records, per Call-ID, each request and the connection it used.
+ * A callee reached over TCP (or TLS, as SIPp here has no TLS) on a real socket, for what SIPp
+ * cannot do: SIPp ends a call when its TCP connection closes, while a real UA keeps its dialogs
+ * and takes the next request on a new connection. Answers every INVITE (initial or re-INVITE)
+ * with 200 and an SDP answer (an initial one after a 180 and {@code ringing}, when set), BYE and
+ * other requests with 200, and ignores ACK; responses go back on the connection the request came
+ * in on (RFC 3261 §18.2.2). Records, per Call-ID, each request (its text too) and its connection.
  */
 final class TcpCallee implements AutoCloseable {
-  /** A request as received: its method and the number of the connection it came on. */
-  record Seen(String method, int connection) {}
+  /** A request as received: its method, the number of the connection it came on, its text. */
+  record Seen(String method, int connection, String text) {}
 
   private static final String SDP = "v=0\r\no=callee 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
       + "t=0 0\r\nm=audio 7000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
@@ -44,9 +47,30 @@ final class TcpCallee implements AutoCloseable {
   private final HeaderFactoryImpl headers = new HeaderFactoryImpl();
   private final AddressFactoryImpl addresses = new AddressFactoryImpl();
   private final Thread acceptor;
+  /** {@code tcp} or {@code tls}: the transport of the Contact it answers with. */
+  private final String transport;
+  /** How long an initial INVITE rings (180) before its 200; zero: 200 at once, no 180. */
+  private final Duration ringing;
 
   TcpCallee() throws IOException {
-    server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), "tcp", Duration.ZERO);
+  }
+
+  /** A TLS callee presenting the certificate of {@code tls}. */
+  static TcpCallee tls(SSLContext tls, Duration ringing) throws IOException {
+    return new TcpCallee(tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress()),
+        "tls", ringing);
+  }
+
+  /** A TCP callee that rings for {@code ringing} before it answers. */
+  static TcpCallee ringing(Duration ringing) throws IOException {
+    return new TcpCallee(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), "tcp", ringing);
+  }
+
+  private TcpCallee(ServerSocket server, String transport, Duration ringing) {
+    this.server = server;
+    this.transport = transport;
+    this.ringing = ringing;
     port = server.getLocalPort();
     acceptor = new Thread(this::acceptLoop, "tcp-callee-accept");
     acceptor.setDaemon(true);
@@ -112,25 +136,45 @@ final class TcpCallee implements AutoCloseable {
     }
     String method = req.getMethod();
     requests.computeIfAbsent(req.getCallId().getCallId(), k -> new CopyOnWriteArrayList<>())
-        .add(new Seen(method, connection));
+        .add(new Seen(method, connection, new String(buf, offset, length, StandardCharsets.UTF_8)));
     if (method.equals("ACK")) {
       return;
     }
     try {
+      if (method.equals("INVITE") && req.getToTag() == null && !ringing.isZero()) {
+        SIPResponse ringing180 = req.createResponse(180, "Ringing");
+        ringing180.getTo().setTag(toTag(req));
+        out.write(SipCodec.encode(ringing180));
+        out.flush();
+        Thread.sleep(ringing.toMillis());
+      }
       SIPResponse resp = req.createResponse(200, "OK");
       if (resp.getTo().getTag() == null) {
-        resp.getTo().setTag("callee" + Integer.toHexString(req.getCallId().getCallId().hashCode()));
+        resp.getTo().setTag(toTag(req));
       }
       if (method.equals("INVITE")) {
         resp.setHeader(headers.createContactHeader(
-            addresses.createAddress("<sip:callee@127.0.0.1:" + port + ";transport=tcp>")));
+            addresses.createAddress("<sip:callee@127.0.0.1:" + port + ";transport=" + transport + ">")));
         resp.setContent(SDP, headers.createContentTypeHeader("application", "sdp"));
       }
       out.write(SipCodec.encode(resp));
       out.flush();
     } catch (java.text.ParseException e) {
       throw new IOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
     }
+  }
+
+  private static String toTag(SIPRequest req) {
+    return "callee" + Integer.toHexString(req.getCallId().getCallId().hashCode());
+  }
+
+  /** The first request with this method, of any call. */
+  Seen first(String method) {
+    return requests.values().stream().flatMap(List::stream).filter(s -> s.method().equals(method)).findFirst()
+        .orElseThrow(() -> new AssertionError("the callee received no " + method + ": " + requests));
   }
 
   /** Calls whose requests after the first INVITE came on another connection than that INVITE. */

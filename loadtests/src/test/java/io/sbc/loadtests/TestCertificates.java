@@ -16,11 +16,13 @@ final class TestCertificates {
   final Path certificate;
   final Path privateKey;
   final Certificate cert;
+  private final KeyStore store;
 
-  private TestCertificates(Path certificate, Path privateKey, Certificate cert) {
+  private TestCertificates(Path certificate, Path privateKey, Certificate cert, KeyStore store) {
     this.certificate = certificate;
     this.privateKey = privateKey;
     this.cert = cert;
+    this.store = store;
   }
 
   static TestCertificates selfSigned(Path dir) throws Exception {
@@ -46,20 +48,37 @@ final class TestCertificates {
     Path keyPem = dir.resolve("key.pem");
     Files.writeString(certPem, pem("CERTIFICATE", cert.getEncoded()));
     Files.writeString(keyPem, pem("PRIVATE KEY", key));
-    return new TestCertificates(certPem, keyPem, cert);
+    return new TestCertificates(certPem, keyPem, cert, ks);
   }
 
   /** A client context that trusts only this certificate. */
   javax.net.ssl.SSLContext clientContext() throws Exception {
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, trustingOnlyThis(), null);
+    return ctx;
+  }
+
+  /**
+   * A context that presents this certificate and trusts only it: a TLS peer (callee or caller)
+   * sharing the node's throwaway identity, which the node trusts with {@code SBC_SIP_TLS_CA}.
+   */
+  javax.net.ssl.SSLContext peerContext() throws Exception {
+    javax.net.ssl.KeyManagerFactory kmf =
+        javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(store, "changeit".toCharArray());
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), trustingOnlyThis(), null);
+    return ctx;
+  }
+
+  private javax.net.ssl.TrustManager[] trustingOnlyThis() throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("sbc", cert);
     javax.net.ssl.TrustManagerFactory tmf =
         javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
-    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
+    return tmf.getTrustManagers();
   }
 
   private static String pem(String type, byte[] der) {

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.sbc.gateway.AdmissionControl;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.gateway.SipGateway;
+import io.sbc.gateway.tls.SipTls;
 import io.sbc.node.call.CallEntity;
 import io.sbc.node.call.CallSharding;
 import io.sbc.node.call.CallServices;
@@ -33,6 +34,7 @@ import io.sbc.node.transaction.SipBuilder;
 import io.sbc.node.http.ManagementTls;
 import io.sbc.protocol.CallIds;
 import io.sbc.protocol.CodecWarmUp;
+import io.sbc.protocol.Transport;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,10 +75,13 @@ public final class Main {
     Config config;
     SbcSettings settings;
     Optional<SSLContext> httpTls;
+    Optional<SipTls> sipTls;
     try {
       config = withDerivedSettings(ConfigFactory.load());
       settings = SbcSettings.create(config);
       httpTls = ManagementTls.fromConfig(config.getConfig("sbc"));
+      // read here, before anything starts: a configured certificate that does not load is exit 2
+      sipTls = SipTls.load(settings.sip().tls());
     } catch (RuntimeException e) {
       log.error("invalid configuration: {}", e.getMessage());
       exit(EXIT_BAD_CONFIG);
@@ -93,9 +98,10 @@ public final class Main {
     }
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sbc", config);
     try {
-      start(system, config, settings, httpTls);
+      start(system, config, settings, httpTls, sipTls);
     } catch (Exception e) {
-      log.error("could not start the SIP gateway on {}:{}: {}", settings.sip().host(), settings.sip().port(), e.toString());
+      log.error("could not start the SIP gateway on {}:{}{}: {}", settings.sip().host(), settings.sip().port(),
+          sipTls.isPresent() ? " (tls " + settings.sip().tls().port() + ")" : "", e.toString());
       system.terminate();
       exit(EXIT_SIP_BIND_FAILED);
     }
@@ -119,8 +125,8 @@ public final class Main {
   }
 
   /** Starts the node's parts in order; each {@code init} says what it brings up. */
-  static void start(ActorSystem<Void> system, Config config, SbcSettings settings, Optional<SSLContext> httpTls)
-      throws InterruptedException {
+  static void start(ActorSystem<Void> system, Config config, SbcSettings settings, Optional<SSLContext> httpTls,
+      Optional<SipTls> sipTls) throws InterruptedException {
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "flush-logs", () -> {
       flushLogs();
       return CompletableFuture.completedFuture(Done.getInstance());
@@ -133,7 +139,8 @@ public final class Main {
     CallIds callIds = new CallIds(settings.clusterSecret());
     AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
     SipGateway gateway = settings.gateway()
-        ? new SipGateway(settings.sip(), CallSharding.inboundSink(callIds, region::get), GatewayMeters.bind(registry), admission)
+        ? new SipGateway(settings.sip(), sipTls, CallSharding.inboundSink(callIds, region::get), GatewayMeters.bind(registry),
+            admission)
         : null;
     ActorRef<GatewayCommand> gatewayRef = gateway == null ? null : GatewayDirectory.spawn(system, gateway);
     PolicyStore policyStore = PolicyStore.start(system);
@@ -141,7 +148,7 @@ public final class Main {
     SessionTimerStore timerStore = SessionTimerStore.start(system, settings.configuredSessionTimer());
     MidcallPolicyResolver policies = new MidcallPolicies(
         routeStore, settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
-    LiveGateways gateways = LiveGateways.cluster(system, gatewayRef, settings.sip().hostPort(), GatewayDirectory.start(system));
+    LiveGateways gateways = LiveGateways.cluster(system, gatewayRef, settings.sip().address(), GatewayDirectory.start(system));
     CallServices services = new CallServices(settings, routeStore, timerStore, new SipBuilder(settings.sip()), callIds,
         gatewayRef, new CallMetrics(registry), admission, policies, gateways,
         entityId -> region.get().tell(new ShardingEnvelope<>(entityId, new CallEntity.Wake())));
@@ -244,6 +251,12 @@ public final class Main {
         settings.configuredSessionTimer().enabled()
             ? settings.configuredSessionTimer().sessionExpires().toSeconds() + " s (Min-SE " + settings.configuredSessionTimer().minSe().toSeconds() + " s)"
             : "off");
+    boolean tlsHops = settings.configuredRoutes().defaultHop().transport() == Transport.TLS
+        || settings.configuredRoutes().all().stream().anyMatch(r -> r.nextHop().transport() == Transport.TLS);
+    if (tlsHops && !settings.sip().tls().enabled()) {
+      log.warn("a configured next hop needs TLS but this node has none (SBC_SIP_TLS_CERT / SBC_SIP_TLS_KEY): "
+          + "calls routed there get 503, nothing is sent in plaintext");
+    }
     if (settings.configuredSessionTimer().enabled() && settings.configuredSessionTimer().minSe().toSeconds() < 90) {
       log.warn("sbc.session-timer.min-se is {} s, below the 90 s RFC 4028 requires; fine for tests only",
           settings.configuredSessionTimer().minSe().toSeconds());

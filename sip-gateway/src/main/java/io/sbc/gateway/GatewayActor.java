@@ -15,7 +15,9 @@ public final class GatewayActor {
         .onMessage(
             GatewayCommand.Describe.class,
             describe -> {
-              describe.replyTo().tell(new GatewayCommand.Description(ctx.getSelf(), gateway.settings().hostPort()));
+              GatewayAddress address = gateway.settings().address();
+              describe.replyTo().tell(
+                  new GatewayCommand.Description(ctx.getSelf(), address.hostPort(), address.tlsHostPort()));
               return Behaviors.same();
             })
         .onMessage(

@@ -15,6 +15,12 @@ public final class GatewayStats {
   /** Sends while the sockets are not open (not bound yet, or closed by a leaving node), dropped like lost datagrams. */
   public final LongAdder droppedNotOpen = new LongAdder();
   public final LongAdder keepAlives = new LongAdder();
+  /** RFC 3261 §18.1.1: requests too large for UDP sent over TCP instead. */
+  public final LongAdder largeRequestsOverTcp = new LongAdder();
+  /** ... and those sent over UDP after all, because no TCP connection could be made. */
+  public final LongAdder largeRequestsBackToUdp = new LongAdder();
+  /** TLS handshakes that failed, either direction (garbage, plaintext, a refused certificate). */
+  public final LongAdder tlsHandshakeFailures = new LongAdder();
   /** Messages by direction, transport, method and status class; parse errors by transport. */
   public final SipTraffic traffic;
 

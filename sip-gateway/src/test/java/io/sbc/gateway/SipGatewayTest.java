@@ -45,7 +45,7 @@ class SipGatewayTest {
   void start() throws Exception {
     port = freePort();
     gateway = new SipGateway(
-        new GatewaySettings("127.0.0.1", port, "127.0.0.1", 1, 2, 1000, 65535, 1 << 20, 2000),
+        plain(port),
         (m, f, at) -> inbound.add(new Received(m, f)), stats, admission);
     gateway.start(null);
   }
@@ -59,7 +59,7 @@ class SipGatewayTest {
   void aSendBeforeTheSocketsAreBoundOrAfterTheyClosedIsDroppedNotThrown() throws Exception {
     GatewayStats unbound = new GatewayStats();
     SipGateway notStarted = new SipGateway(
-        new GatewaySettings("127.0.0.1", freePort(), "127.0.0.1", 1, 2, 1000, 65535, 1 << 20, 2000),
+        plain(freePort()),
         (m, f, at) -> { }, unbound, admission);
     Flow somewhere = new Flow(io.sbc.protocol.Transport.UDP, "127.0.0.1", 9, "", null);
     java.util.List<String> failures = new java.util.ArrayList<>();
@@ -301,7 +301,13 @@ class SipGatewayTest {
         + "Content-Length: 0\r\n\r\n";
   }
 
-  private static int freePort() throws Exception {
+  /** UDP and TCP on {@code port}, no TLS, no §18.1.1 switch. */
+  static GatewaySettings plain(int port) {
+    return new GatewaySettings("127.0.0.1", port, "127.0.0.1", 1, 2, 1000, 65535, 1 << 20, 2000, 0,
+        io.sbc.gateway.tls.TlsSettings.off(5061));
+  }
+
+  static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }

@@ -217,7 +217,7 @@ final class B2bua {
     RouteTable.NextHop hop = selected.nextHop();
     // The B-leg is anchored on the gateway the call came in on: both legs use that node's
     // address, so the call's signaling stays put when its entity moves to another node.
-    Flow hopFlow = new Flow(hop.transport(), hop.host(), hop.port(), "", flow.gateway(), flow.localAddress());
+    Flow hopFlow = services.gateways().toward(flow, hop.transport(), hop.host(), hop.port());
     String callId = services.callIds().issue(entityId, ThreadLocalRandom.current().nextInt(1 << 30));
     String to = "<sip:" + (user == null ? "" : user + "@") + hop.host() + ":" + hop.port() + ">";
     Leg b = new Leg(Side.B, callId, SipBuilder.newTag(), "", build.hiddenAddress(req), to,

@@ -1,12 +1,14 @@
 package io.sbc.node.gateways;
 
 import io.sbc.gateway.GatewayActor;
+import io.sbc.gateway.GatewayAddress;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.gateway.SipGateway;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -25,8 +27,14 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 public final class GatewayDirectory {
   static final ServiceKey<GatewayCommand> KEY = ServiceKey.create(GatewayCommand.class, "sip-gateway");
 
-  /** A gateway and its {@code host:port}. */
-  record Entry(ActorRef<GatewayCommand> gateway, String hostPort) {}
+  /** A gateway and its addresses. */
+  record Entry(ActorRef<GatewayCommand> gateway, GatewayAddress address) {
+    String hostPort() {
+      return address.hostPort();
+    }
+  }
+
+  private static final GatewayAddress UNDESCRIBED = new GatewayAddress("", "");
 
   private final AtomicReference<List<Entry>> entries = new AtomicReference<>(List.of());
   /** Every gateway the receptionist lists now, described or not yet. */
@@ -61,6 +69,11 @@ public final class GatewayDirectory {
     return listed.get().contains(gateway);
   }
 
+  /** The addresses of this very gateway, if it has described itself. */
+  Optional<GatewayAddress> addressOf(ActorRef<GatewayCommand> gateway) {
+    return entries.get().stream().filter(e -> e.gateway().equals(gateway)).map(Entry::address).findFirst();
+  }
+
   /** The known gateways, ordered by address (a stable order to spread calls over). */
   List<Entry> entries() {
     return entries.get();
@@ -72,7 +85,7 @@ public final class GatewayDirectory {
       ActorRef<GatewayCommand.Description> descriptions =
           ctx.messageAdapter(GatewayCommand.Description.class, d -> d);
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, listings));
-      Map<ActorRef<GatewayCommand>, String> known = new HashMap<>();
+      Map<ActorRef<GatewayCommand>, GatewayAddress> known = new HashMap<>();
       return Behaviors.receive(Object.class)
           .onMessage(Receptionist.Listing.class, listing -> {
             Set<ActorRef<GatewayCommand>> live = listing.getServiceInstances(KEY);
@@ -80,7 +93,7 @@ public final class GatewayDirectory {
             known.keySet().retainAll(live);
             for (ActorRef<GatewayCommand> g : live) {
               if (!known.containsKey(g)) {
-                known.put(g, "");
+                known.put(g, UNDESCRIBED);
                 g.tell(new GatewayCommand.Describe(descriptions));
               }
             }
@@ -89,8 +102,9 @@ public final class GatewayDirectory {
           })
           .onMessage(GatewayCommand.Description.class, d -> {
             if (known.containsKey(d.gateway())) {
-              known.put(d.gateway(), d.hostPort());
-              ctx.getLog().info("SIP gateway {} at {}", d.hostPort(), d.gateway().path().address());
+              known.put(d.gateway(), d.address());
+              ctx.getLog().info("SIP gateway {}{} at {}", d.hostPort(),
+                  d.tlsHostPort().isEmpty() ? "" : " (tls " + d.tlsHostPort() + ")", d.gateway().path().address());
               publish(known);
             }
             return Behaviors.same();
@@ -99,9 +113,9 @@ public final class GatewayDirectory {
     });
   }
 
-  private void publish(Map<ActorRef<GatewayCommand>, String> known) {
+  private void publish(Map<ActorRef<GatewayCommand>, GatewayAddress> known) {
     entries.set(known.entrySet().stream()
-        .filter(e -> !e.getValue().isEmpty())
+        .filter(e -> !e.getValue().hostPort().isEmpty())
         .map(e -> new Entry(e.getKey(), e.getValue()))
         .sorted(Comparator.comparing(Entry::hostPort))
         .toList());

@@ -1,7 +1,9 @@
 package io.sbc.node.gateways;
 
 import io.sbc.gateway.Flow;
+import io.sbc.gateway.GatewayAddress;
 import io.sbc.gateway.GatewayCommand;
+import io.sbc.protocol.Transport;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.Address;
@@ -26,6 +28,15 @@ public interface LiveGateways {
 
   /** The same peer through this node's gateway (no pinned connection, this node's address). */
   Flow rehome(Flow flow);
+
+  /**
+   * A flow to {@code host:port} over {@code transport} through the gateway of {@code anchor} (a
+   * call's B-leg starts on the gateway its A-leg came in on), with that gateway's address for the
+   * transport: a TLS leg's Via and Contact carry the TLS port, which may differ between gateways.
+   */
+  default Flow toward(Flow anchor, Transport transport, String host, int port) {
+    return new Flow(transport, host, port, "", anchor.gateway(), anchor.localAddress());
+  }
 
   /** The flow to send on now: {@code flow} itself while usable, else re-homed. */
   default Flow route(Flow flow) {
@@ -53,7 +64,7 @@ public interface LiveGateways {
    * gateway ({@code local} null, role {@code call} only) re-homes onto a live gateway of {@code
    * directory} instead, chosen by the peer's address so one peer's legs stay together.
    */
-  static LiveGateways cluster(ActorSystem<?> system, ActorRef<GatewayCommand> local, String localAddress,
+  static LiveGateways cluster(ActorSystem<?> system, ActorRef<GatewayCommand> local, GatewayAddress localAddress,
       GatewayDirectory directory) {
     Cluster cluster = Cluster.get(system);
     return new LiveGateways() {
@@ -77,15 +88,15 @@ public interface LiveGateways {
       @Override
       public Flow rehome(Flow flow) {
         Optional<GatewayDirectory.Entry> successor = directory.entries().stream()
-            .filter(e -> e.hostPort().equals(flow.localAddress()) && usable(e.gateway()))
+            .filter(e -> e.address().owns(flow.localAddress()) && usable(e.gateway()))
             .findFirst();
         if (successor.isPresent()) {
           // the same address, a new incarnation: the peers keep talking to the address they know
           GatewayDirectory.Entry e = successor.get();
-          return new Flow(flow.transport(), flow.remoteHost(), flow.remotePort(), "", e.gateway(), e.hostPort());
+          return on(flow, e.gateway(), e.address());
         }
         if (local != null) {
-          return new Flow(flow.transport(), flow.remoteHost(), flow.remotePort(), "", local, localAddress);
+          return on(flow, local, localAddress);
         }
         List<GatewayDirectory.Entry> live =
             directory.entries().stream().filter(e -> usable(e.gateway())).toList();
@@ -93,7 +104,21 @@ public interface LiveGateways {
           return flow; // no gateway left anywhere: the send fails like any other
         }
         GatewayDirectory.Entry e = live.get(Math.floorMod(flow.remoteHost().hashCode() * 31 + flow.remotePort(), live.size()));
-        return new Flow(flow.transport(), flow.remoteHost(), flow.remotePort(), "", e.gateway(), e.hostPort());
+        return on(flow, e.gateway(), e.address());
+      }
+
+      @Override
+      public Flow toward(Flow anchor, Transport transport, String host, int port) {
+        Optional<GatewayAddress> address = anchor.gateway() != null && anchor.gateway().equals(local)
+            ? Optional.of(localAddress)
+            : directory.addressOf(anchor.gateway());
+        String at = address.map(a -> a.forTransport(transport)).orElse(anchor.localAddress());
+        return new Flow(transport, host, port, "", anchor.gateway(), at);
+      }
+
+      private Flow on(Flow flow, ActorRef<GatewayCommand> gateway, GatewayAddress address) {
+        return new Flow(flow.transport(), flow.remoteHost(), flow.remotePort(), "", gateway,
+            address.forTransport(flow.transport()));
       }
     };
   }

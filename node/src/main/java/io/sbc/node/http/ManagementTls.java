@@ -1,26 +1,21 @@
 package io.sbc.node.http;
 
 import com.typesafe.config.Config;
+import io.sbc.gateway.tls.PemFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.Optional;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import org.apache.pekko.pki.pem.DERPrivateKeyLoader;
-import org.apache.pekko.pki.pem.PEMDecoder;
 
 /**
  * The optional TLS of the management HTTP server: a certificate chain and its private key from
  * PEM files ({@code sbc.http.tls.certificate}, {@code sbc.http.tls.private-key}; PKCS#8 or PKCS#1
- * keys, read by Pekko's PEM loader). Both empty: plain HTTP. One given without the other, a file
+ * keys, read by {@link PemFiles} as SIP over TLS does). Both empty: plain HTTP. One given without the other, a file
  * that cannot be read or a key that does not parse is a configuration error naming the file, so
  * the node never falls back to plaintext when TLS was asked for.
  */
@@ -42,8 +37,9 @@ public final class ManagementTls {
   }
 
   static SSLContext context(Path certFile, Path keyFile) {
-    Certificate[] chain = certificates(certFile);
-    PrivateKey key = privateKey(keyFile);
+    X509Certificate[] chain = PemFiles.certificates(certFile, "sbc.http.tls.certificate");
+    PrivateKey key = PemFiles.privateKey(keyFile, "sbc.http.tls.private-key");
+    PemFiles.checkPair(key, chain[0], keyFile, certFile, "sbc.http.tls");
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
@@ -56,28 +52,6 @@ public final class ManagementTls {
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalArgumentException("sbc.http.tls: the key in " + keyFile + " does not go with the certificate in "
           + certFile + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static Certificate[] certificates(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      Certificate[] chain = CertificateFactory.getInstance("X.509").generateCertificates(in).toArray(new Certificate[0]);
-      if (chain.length == 0) {
-        throw new IllegalArgumentException("sbc.http.tls.certificate: no certificate in " + file);
-      }
-      return chain;
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("sbc.http.tls.certificate: cannot read a PEM certificate from " + file
-          + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static PrivateKey privateKey(Path file) {
-    try {
-      return DERPrivateKeyLoader.load(PEMDecoder.decode(Files.readString(file, StandardCharsets.US_ASCII)));
-    } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException("sbc.http.tls.private-key: cannot read a PEM private key from " + file
-          + ": " + e.getMessage(), e);
     }
   }
 }

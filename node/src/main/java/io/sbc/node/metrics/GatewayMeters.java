@@ -50,6 +50,12 @@ public final class GatewayMeters implements SipTraffic {
         "sends while this node's SIP sockets were not open (not bound yet, or closed as it left), dropped like lost datagrams",
         stats.droppedNotOpen);
     adder(registry, "sbc_sip_keepalives", "CRLF keep-alives received", stats.keepAlives);
+    adder(registry, "sbc_sip_large_requests_over_tcp",
+        "requests over the UDP size threshold sent over TCP instead (RFC 3261 18.1.1)", stats.largeRequestsOverTcp);
+    adder(registry, "sbc_sip_large_requests_back_to_udp",
+        "such requests sent over UDP after all: no TCP connection to the peer", stats.largeRequestsBackToUdp);
+    adder(registry, "sbc_sip_tls_handshake_failures", "TLS handshakes that failed, either direction",
+        stats.tlsHandshakeFailures);
     return stats;
   }
 

@@ -27,18 +27,24 @@ public final class RouteTable {
       Objects.requireNonNull(transport, "transport");
     }
 
-    /** Parses {@code sip:host[:port][;transport=udp|tcp|tls]}; the user part, if any, is ignored. */
+    /**
+     * Parses {@code sip:host[:port][;transport=udp|tcp|tls]} or {@code sips:host[:port]} (TLS,
+     * RFC 5630; a transport other than tls is refused); the user part, if any, is ignored. The
+     * port defaults to 5061 for TLS, else 5060.
+     */
     public static NextHop parse(String uri) {
       if (uri == null) {
         throw new IllegalArgumentException("next hop is missing");
       }
       String s = uri.trim();
-      if (!s.toLowerCase(Locale.ROOT).startsWith("sip:")) {
-        throw new IllegalArgumentException("next hop must be a sip: URI (e.g. sip:10.0.0.1:5060;transport=tcp), got '"
+      String lower = s.toLowerCase(Locale.ROOT);
+      boolean sips = lower.startsWith("sips:");
+      if (!sips && !lower.startsWith("sip:")) {
+        throw new IllegalArgumentException("next hop must be a sip: or sips: URI (e.g. sip:10.0.0.1:5060;transport=tcp), got '"
             + uri + "'");
       }
-      s = s.substring(4);
-      Transport transport = Transport.UDP;
+      s = s.substring(sips ? 5 : 4);
+      Transport transport = sips ? Transport.TLS : Transport.UDP;
       int semi = s.indexOf(';');
       if (semi >= 0) {
         for (String param : s.substring(semi + 1).split(";")) {
@@ -53,12 +59,15 @@ public final class RouteTable {
         }
         s = s.substring(0, semi);
       }
+      if (sips && transport != Transport.TLS) {
+        throw new IllegalArgumentException("next hop '" + uri + "': a sips: URI is reached over TLS only");
+      }
       int at = s.indexOf('@');
       if (at >= 0) {
         s = s.substring(at + 1);
       }
       String host = s;
-      int port = 5060;
+      int port = transport == Transport.TLS ? 5061 : 5060;
       int colon = s.lastIndexOf(':');
       if (colon >= 0 && !s.endsWith("]")) {
         host = s.substring(0, colon);
@@ -80,7 +89,10 @@ public final class RouteTable {
       return new NextHop(host, port, transport);
     }
 
-    /** The URI form {@link #parse} reads back: {@code sip:host:port}, plus {@code ;transport=} unless UDP. */
+    /**
+     * The URI form {@link #parse} reads back: {@code sip:host:port}, plus {@code ;transport=} unless
+     * UDP (a {@code sips:} next hop comes back as {@code ;transport=tls}).
+     */
     public String uri() {
       return "sip:" + host + ":" + port + (transport == Transport.UDP ? "" : ";transport=" + transport.token());
     }

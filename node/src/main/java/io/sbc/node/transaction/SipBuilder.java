@@ -66,8 +66,13 @@ public final class SipBuilder {
    */
   public String contactUri(Transport transport, String local) {
     return "sip:sbc@"
-        + (local.isEmpty() ? sip.hostPort() : local)
+        + (local.isEmpty() ? sip.address().forTransport(transport) : local)
         + (transport == Transport.UDP ? "" : ";transport=" + transport.token());
+  }
+
+  /** A {@code sips:} Contact (RFC 3261 §12.1.1, RFC 5630): TLS is implied, no transport parameter. */
+  private String secureContactUri(String local) {
+    return "sips:sbc@" + (local.isEmpty() ? sip.address().forTransport(Transport.TLS) : local);
   }
 
   /** The SBC's name-addr for the B-leg From: the caller's display name and user, our host. */
@@ -160,12 +165,16 @@ public final class SipBuilder {
     return (SIPRequest) messages.createRequest(target, method, callId, cseqHeader, from, toHeader, List.of(via), mf);
   }
 
-  /** The SBC's Via at {@code local} (a gateway's advertised {@code host:port}; empty: this node's). */
+  /**
+   * The SBC's Via at {@code local} (a gateway's advertised {@code host:port} for the transport;
+   * empty: this node's, whose TLS port differs from the UDP/TCP one).
+   */
   private ViaHeader via(String local, Transport transport, String branch) throws ParseException, InvalidArgumentException {
-    int colon = local.lastIndexOf(':');
-    ViaHeader via = local.isEmpty() || colon < 0
+    String at = local.isEmpty() ? sip.address().forTransport(transport) : local;
+    int colon = at.lastIndexOf(':');
+    ViaHeader via = colon < 0
         ? headers.createViaHeader(sip.advertisedHost(), sip.port(), transport.token(), branch)
-        : headers.createViaHeader(unbracket(local.substring(0, colon)), Integer.parseInt(local.substring(colon + 1)),
+        : headers.createViaHeader(unbracket(at.substring(0, colon)), Integer.parseInt(at.substring(colon + 1)),
             transport.token(), branch);
     via.setRPort();
     return via;
@@ -221,7 +230,10 @@ public final class SipBuilder {
     String method = request.getMethod();
     boolean targetRefresh = method.equals("INVITE") || method.equals("UPDATE") || method.equals("SUBSCRIBE");
     if (targetRefresh && status > 100 && status < 300) {
-      resp.setHeader(contact(Transport.fromToken(request.getTopmostVia().getTransport()), flow.localAddress()));
+      boolean sips = request.getRequestURI() instanceof SipURI uri && uri.isSecure();
+      resp.setHeader(sips
+          ? headers.createContactHeader(addresses.createAddress(secureContactUri(flow.localAddress())))
+          : contact(Transport.fromToken(request.getTopmostVia().getTransport()), flow.localAddress()));
     }
     if (relayed != null) {
       copyBody(relayed, resp);

@@ -38,6 +38,21 @@ class SbcSettingsTest {
   }
 
   @Test
+  void sipTransportSettingsDefaultToTlsOffAndTheRfcSizeThreshold() {
+    SbcSettings s = SbcSettings.create(with(""));
+    assertEquals(false, s.sip().tls().enabled(), "no certificate: no TLS");
+    assertEquals(1300, s.sip().udpMtuThreshold());
+    assertEquals("", s.sip().address().tlsHostPort());
+    SbcSettings tls = SbcSettings.create(with("sbc.sip.tls { certificate = c.pem, private-key = k.pem, port = 5071 }"));
+    assertEquals("127.0.0.1:5071", tls.sip().address().tlsHostPort());
+    assertThrows(IllegalArgumentException.class,
+        () -> SbcSettings.create(with("sbc.sip.tls { certificate = c.pem, private-key = k.pem, port = 5060 }")));
+    assertThrows(IllegalArgumentException.class, () -> SbcSettings.create(with("sbc.sip.tls.certificate = c.pem")));
+    assertThrows(IllegalArgumentException.class, () -> SbcSettings.create(with("sbc.sip.tls.client-auth = maybe")));
+    assertThrows(RuntimeException.class, () -> SbcSettings.create(with("sbc.sip.udp-mtu-threshold = -1")));
+  }
+
+  @Test
   void journalRetentionShorterThanTheLingerIsRejectedAsConfiguration() {
     assertThrows(IllegalArgumentException.class,
         () -> SbcSettings.create(with("sbc.journal-cleanup.keep-ended-for = 10s")));

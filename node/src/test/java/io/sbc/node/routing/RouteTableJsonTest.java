@@ -60,7 +60,7 @@ class RouteTableJsonTest {
   @Test
   void everyMistakeIsNamed() {
     assertEquals("routes[0] (\"uk\"): next-hop is missing", error("{\"routes\": [{\"name\": \"uk\"}]}"));
-    assertEquals("routes[1] (\"route-2\"): next hop must be a sip: URI (e.g. sip:10.0.0.1:5060;transport=tcp), "
+    assertEquals("routes[1] (\"route-2\"): next hop must be a sip: or sips: URI (e.g. sip:10.0.0.1:5060;transport=tcp), "
         + "got 'http://x'", error("{\"routes\": [{\"next-hop\": \"sip:a\"}, {\"next-hop\": \"http://x\"}]}"));
     assertEquals("routes[0] (\"uk\"): bad port in next hop 'sip:a:99999': 99999 is not 1-65535",
         error("{\"routes\": [{\"name\": \"uk\", \"next-hop\": \"sip:a:99999\"}]}"));
@@ -97,7 +97,7 @@ class RouteTableJsonTest {
         + "\"next-hop\": \"sip:...\"}], \"default-next-hop\": \"sip:...\"}", error("{\"default-next-hop\": \"sip:a\"}"));
     assertEquals("routes must be an array of routes, got object", error("{\"routes\": {}}"));
     assertEquals("unknown field 'rotues' (known: routes, default-next-hop)", error("{\"rotues\": []}"));
-    assertEquals("default-next-hop: next hop must be a sip: URI (e.g. sip:10.0.0.1:5060;transport=tcp), got 'x'",
+    assertEquals("default-next-hop: next hop must be a sip: or sips: URI (e.g. sip:10.0.0.1:5060;transport=tcp), got 'x'",
         error("{\"routes\": [], \"default-next-hop\": \"x\"}"));
   }
 

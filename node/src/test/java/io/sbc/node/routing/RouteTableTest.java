@@ -20,6 +20,16 @@ class RouteTableTest {
   }
 
   @Test
+  void tlsNextHopsDefaultToPort5061AndSipsMeansTls() {
+    assertEquals(new RouteTable.NextHop("gw.example", 5061, Transport.TLS), RouteTable.NextHop.parse("sip:gw.example;transport=tls"));
+    assertEquals(new RouteTable.NextHop("gw.example", 5061, Transport.TLS), RouteTable.NextHop.parse("sips:gw.example"));
+    assertEquals(new RouteTable.NextHop("10.0.0.1", 5071, Transport.TLS), RouteTable.NextHop.parse("SIPS:trunk@10.0.0.1:5071"));
+    assertEquals("sip:gw.example:5061;transport=tls", RouteTable.NextHop.parse("sips:gw.example").uri());
+    assertThrows(IllegalArgumentException.class, () -> RouteTable.NextHop.parse("sips:gw.example;transport=udp"),
+        "sips: is TLS on every hop: never plaintext");
+  }
+
+  @Test
   void firstMatchingRouteWinsElseDefault() {
     RouteTable routes = RouteTable.create(ConfigFactory.parseString(
         "next-hop = \"sip:127.0.0.1:5070\"\n"
