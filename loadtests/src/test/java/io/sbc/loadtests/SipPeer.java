@@ -170,6 +170,15 @@ final class SipPeer implements AutoCloseable {
    * {@code toTag} (unless it has one or the status is 100), this peer's Contact on 1xx-2xx.
    */
   String response(SIPRequest req, int status, String reason, String toTag, String extra, String body) {
+    return response(req, status, reason, toTag, name, extra, body);
+  }
+
+  /**
+   * As {@link #response(SIPRequest, int, String, String, String, String)} with {@code contactUser}
+   * in the Contact: one of several UAS behind a forking proxy (each fork has its own Contact).
+   */
+  String response(SIPRequest req, int status, String reason, String toTag, String contactUser, String extra,
+      String body) {
     StringBuilder s = new StringBuilder("SIP/2.0 " + status + " " + reason + "\r\n");
     for (Object via : req.getViaHeaders()) {
       s.append(via.toString());
@@ -184,7 +193,7 @@ final class SipPeer implements AutoCloseable {
       s.append(rr.next().toString());
     }
     if (status > 100 && status < 300) {
-      s.append("Contact: <sip:").append(name).append("@").append(hostPort()).append(">\r\n");
+      s.append("Contact: <sip:").append(contactUser).append("@").append(hostPort()).append(">\r\n");
     }
     String b = body == null ? "" : body;
     if (!b.isEmpty() && !extra.contains("Content-Type:")) {
@@ -202,6 +211,13 @@ final class SipPeer implements AutoCloseable {
     send(response(req, status, reason, toTag, extra, body), port);
   }
 
+  /** As {@link #respond}, as the fork whose Contact user is {@code contactUser} (see {@link #response}). */
+  void respondAs(String contactUser, SIPRequest req, int status, String reason, String toTag, String extra, String body)
+      throws java.io.IOException {
+    int port = req.getTopmostVia().getRPort() > 0 ? req.getTopmostVia().getRPort() : req.getTopmostVia().getPort();
+    send(response(req, status, reason, toTag, contactUser, extra, body), port);
+  }
+
   /**
    * The ACK for a 2xx (RFC 3261 §13.2.2.4): a new transaction to the response's Contact, in the
    * dialog the 2xx made, with {@code body} (a delayed offer's answer) or none.
@@ -210,6 +226,29 @@ final class SipPeer implements AutoCloseable {
     String toTag = ok.getToTag();
     return request("ACK", requestUri, ok.getCallId().getCallId(), ok.getFromTag(), toTag,
         ok.getCSeq().getSeqNumber(), branch, "", body);
+  }
+
+  /** A request of {@code method} in the call with {@code callId}. */
+  static Predicate<SIPMessage> isRequest(String method, String callId) {
+    return m -> m instanceof SIPRequest r && r.getMethod().equals(method) && r.getCallId().getCallId().equals(callId);
+  }
+
+  /** A response {@code status} to {@code method} in the call with {@code callId}. */
+  static Predicate<SIPMessage> isResponse(String method, int status, String callId) {
+    return m -> m instanceof SIPResponse r && r.getStatusCode() == status && r.getCSeq().getMethod().equals(method)
+        && r.getCallId().getCallId().equals(callId);
+  }
+
+  /** The value of a header (after the colon, trimmed); null when absent. */
+  static String header(SIPMessage m, String name) {
+    javax.sip.header.Header h = m.getHeader(name);
+    return h instanceof gov.nist.javax.sip.header.SIPHeader s ? s.getHeaderValue().trim() : null;
+  }
+
+  /** The body as text ("" when none). */
+  static String body(SIPMessage m) {
+    byte[] raw = m.getRawContent();
+    return raw == null ? "" : new String(raw, StandardCharsets.UTF_8);
   }
 
   static String sdp(String user, int port) {

@@ -114,6 +114,10 @@ public final class SipCodec {
     } catch (ParseException e) {
       return rejectWithAnswer("unparsable message: " + e.getMessage(), "unparsable message", bytes, 0,
           bytes.length);
+    } catch (RuntimeException e) {
+      // Some RI header parsers throw instead of reporting (RAck: NumberFormatException on a
+      // non-numeric value): a malformed header all the same, answered like one.
+      return rejectWithAnswer("malformed header: " + e, "malformed header", bytes, 0, bytes.length);
     }
     if (message == null) {
       return new DecodeResult.Rejected("empty message");
@@ -187,9 +191,34 @@ public final class SipCodec {
       // Null listener: the RI drops the bad header and keeps the rest, which is all a 400 needs.
       lenient = PARSER.parseSIPMessage(slice(data, start, end), false, false, null);
     } catch (Exception e) {
-      lenient = null;
+      lenient = essentials(data, start, end); // a header parser that throws: what a 400 echoes
     }
     return withAnswer(reason, phrase, lenient);
+  }
+
+  private static final java.util.Set<String> ECHOED =
+      java.util.Set.of("via", "v", "from", "f", "to", "t", "call-id", "i", "cseq");
+
+  /**
+   * The start line and the headers a 400 echoes (RFC 3261 §8.2.6), parsed on their own; null
+   * when even those do not parse.
+   */
+  private static SIPMessage essentials(byte[] data, int start, int end) {
+    StringBuilder kept = new StringBuilder();
+    String[] lines = new String(data, start, end - start, StandardCharsets.ISO_8859_1).split("\r?\n", -1);
+    kept.append(lines[0]).append("\r\n");
+    for (int i = 1; i < lines.length && !lines[i].isEmpty(); i++) {
+      int colon = lines[i].indexOf(':');
+      if (colon > 0 && ECHOED.contains(lines[i].substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT))) {
+        kept.append(lines[i]).append("\r\n");
+      }
+    }
+    try {
+      return PARSER.parseSIPMessage(kept.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1), false,
+          false, null);
+    } catch (Exception e) {
+      return null;
+    }
   }
 
   private static DecodeResult withAnswer(String reason, String phrase, SIPMessage m) {

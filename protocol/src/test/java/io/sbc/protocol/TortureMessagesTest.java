@@ -139,6 +139,23 @@ class TortureMessagesTest {
     assertEquals("INVITE", answer.getCSeq().getMethod());
   }
 
+  /** The RI's RAck parser throws a NumberFormatException on a non-numeric value: still a 400. */
+  @Test
+  void aHeaderWhoseParserThrowsIsAnsweredLikeAnyMalformedHeader() {
+    byte[] wire = ("PRACK sip:bob@192.0.2.4 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKrack\r\n"
+        + "Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\nTo: <sip:bob@example.com>;tag=b1\r\n"
+        + "Call-ID: rack@example.com\r\nCSeq: 2 PRACK\r\nRAck: one 1 INVITE\r\nContent-Length: 0\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
+    DecodeResult.Rejected r = assertInstanceOf(DecodeResult.Rejected.class, SipCodec.decode(wire));
+    SIPResponse answer = r.answer().orElseThrow(() -> new AssertionError("unanswered: " + r));
+    assertEquals(400, answer.getStatusCode());
+    assertEquals("Bad Request (malformed header)", answer.getReasonPhrase());
+    assertEquals("rack@example.com", answer.getCallId().getCallId());
+    assertEquals("PRACK", answer.getCSeq().getMethod());
+    assertEquals("z9hG4bKrack", answer.getTopmostVia().getBranch());
+    assertEquals("b1", answer.getTo().getTag());
+  }
+
   @Test
   void cseqMismatchIsExplained() {
     DecodeResult.Rejected r = assertInstanceOf(DecodeResult.Rejected.class,

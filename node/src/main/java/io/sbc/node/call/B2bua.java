@@ -47,8 +47,10 @@ import org.slf4j.Logger;
  * phase      | message                              | what happens                        | next
  * -----------+--------------------------------------+-------------------------------------+----------
  * IDLE/ENDED | INVITE without To-tag                | 100, INVITE on B (or 483/422)       | CALLING
- * CALLING    | 1xx from B                           | relayed to A                        | CALLING
+ * CALLING    | 1xx from B (a fork's early dialog)   | {@link ReliableProvisionals}: to A  | CALLING
+ * CALLING    | request in an early dialog, PRACK    | {@link EarlyRequests}: relay/answer | CALLING
  * CALLING    | 2xx from B                           | 2xx to A once persisted, awaits ACK | CONFIRMED
+ * any        | 2xx after the INVITE's transaction   | ACK again, or (another fork) ACK+BYE| same
  * CALLING    | non-2xx from B, CANCEL, timeout      | final to A (487, 408, 503, ...)     | ENDED
  * CONFIRMED  | re-INVITE/UPDATE                     | {@link ReOffers}: relay or answer   | CONFIRMED
  * CONFIRMED  | other in-dialog request, ACK         | relayed to the other leg            | CONFIRMED
@@ -73,6 +75,8 @@ final class B2bua {
   private final ReOffers reOffers;
   private final Teardown teardown;
   private final Responses responses;
+  private final ReliableProvisionals provisionals;
+  private final EarlyRequests early;
   private final CallActivity activity;
   private final RequestScreening screening;
 
@@ -92,9 +96,12 @@ final class B2bua {
         services.sessionTimer(), metrics, log);
     this.keepAlive = new KeepAlive(entityId, call, tx, effects, services.settings().optionsPing(), metrics, log);
     this.reOffers = new ReOffers(entityId, call, transactions, tx, build, sessionTimers, services.policies(), metrics, log);
-    this.teardown = new Teardown(entityId, call, tx, sessionTimers, keepAlive, effects, metrics, log);
+    this.teardown = new Teardown(entityId, call, tx, transactions, sessionTimers, keepAlive, effects, metrics, log);
+    this.provisionals = new ReliableProvisionals(entityId, call, transactions, tx, build, effects,
+        services.settings().timers(), teardown, metrics, log);
     this.screening = new RequestScreening(transactions, tx, build);
-    this.responses = new Responses(call, transactions, tx, sessionTimers, keepAlive, teardown, effects, metrics);
+    this.early = new EarlyRequests(call, transactions, tx, build, provisionals, teardown, metrics);
+    this.responses = new Responses(call, transactions, tx, sessionTimers, keepAlive, teardown, provisionals, effects, metrics);
   }
 
   /**
@@ -236,6 +243,10 @@ final class B2bua {
 
   private void onInDialogRequest(SIPRequest req, Flow flow, Side side) throws Exception {
     ServerTransaction st = transactions.newServer(side, req, flow);
+    if (call.phase() == Phase.CALLING || req.getMethod().equals("PRACK")) {
+      early.onRequest(req, st, side); // early dialogs (RFC 3261 §12.1), PRACK (RFC 3262)
+      return;
+    }
     Leg from = call.leg(side);
     if (call.phase() != Phase.CONFIRMED || from == null || !req.getToTag().equals(from.localTag())
         || !from.remoteTag().equals(req.getFromTag())) {
@@ -295,27 +306,7 @@ final class B2bua {
   }
 
   private void onCancel(SIPRequest cancel, Flow flow, Side side, String branch) throws Exception {
-    ServerTransaction cancelSt = transactions.newServer(side, cancel, flow);
-    ServerTransaction invite = transactions.server(side, branch, "INVITE");
-    if (invite == null) {
-      tx.respond(cancelSt, 481, "Call/Transaction Does Not Exist", null);
-      return;
-    }
-    tx.respond(cancelSt, 200, "OK", null);
-    if (invite.answered()) {
-      return;
-    }
-    metrics.cancelled.increment();
-    tx.respond(invite, 487, "Request Terminated", null);
-    ClientTransaction ct = transactions.client(invite.relayedTo());
-    if (ct == null) {
-      return;
-    }
-    if (ct.provisional()) {
-      tx.sendCancel(ct);
-    } else {
-      ct.cancelPending(true); // §9.1: no CANCEL before a provisional response
-    }
+    early.onCancel(transactions.newServer(side, cancel, flow), transactions.server(side, branch, "INVITE"));
   }
 
   private void onAck(SIPRequest ack, Side side) throws Exception {
@@ -374,6 +365,10 @@ final class B2bua {
     }
     if (key instanceof KeepAlivePing ping) {
       keepAlive.ping(ping.side());
+      return;
+    }
+    if (key instanceof TimerKey.ProvisionalRetransmit p) {
+      provisionals.retransmit(p.rseq());
       return;
     }
     TransactionExpiry expiry = tx.onTimer(key);

@@ -29,17 +29,19 @@ final class Responses {
   private final SessionTimers sessionTimers;
   private final KeepAlive keepAlive;
   private final Teardown teardown;
+  private final ReliableProvisionals provisionals;
   private final Effects effects;
   private final CallMetrics metrics;
 
   Responses(CallState call, Transactions transactions, TransactionLayer tx, SessionTimers sessionTimers,
-      KeepAlive keepAlive, Teardown teardown, Effects effects, CallMetrics metrics) {
+      KeepAlive keepAlive, Teardown teardown, ReliableProvisionals provisionals, Effects effects, CallMetrics metrics) {
     this.call = call;
     this.transactions = transactions;
     this.tx = tx;
     this.sessionTimers = sessionTimers;
     this.keepAlive = keepAlive;
     this.teardown = teardown;
+    this.provisionals = provisionals;
     this.effects = effects;
     this.metrics = metrics;
   }
@@ -77,6 +79,7 @@ final class Responses {
       return; // the far end wants a longer session interval: asked again, nothing to relay
     }
     if (status < 300 && method.equals("UPDATE")) {
+      call.refreshTarget(ct.side(), resp.getToTag(), SipFields.contactOf(resp, null)); // RFC 3261 §12.2.1.2
       sessionTimers.onClient2xx(ct, resp);
     } else if (status >= 300 && ct.purpose() == ClientTransaction.Purpose.REFRESH) {
       teardown.hangUpIf(sessionTimers.refreshRejected(ct, resp));
@@ -86,7 +89,7 @@ final class Responses {
     relayFinal(ct, resp);
     if (ct.initialInvite()) {
       teardown.endCall("rejected " + status, status);
-    } else if (method.equals("BYE")) {
+    } else if (method.equals("BYE") && ct.purpose() != ClientTransaction.Purpose.LOSING_FORK) {
       teardown.endCall("bye", 0);
     }
   }
@@ -102,18 +105,14 @@ final class Responses {
     if (status == 100 || peer == null || peer.answered() || !ct.method().equals("INVITE")) {
       return;
     }
-    if (ct.initialInvite() && resp.getToTag() != null) {
-      Leg b = call.leg(Side.B);
-      call.setLeg(b.withRemoteDialog(resp.getToTag(), SipFields.contactOf(resp, b.remoteTarget()), SipFields.routeSet(resp, true))
-          .withRemoteSdp(SipFields.body(resp), SipFields.contentType(resp)));
-    }
-    tx.respond(peer, status, resp.getReasonPhrase(), resp);
+    provisionals.onProvisional(ct, peer, resp); // the forks' early dialogs, RFC 3262 leg by leg
   }
 
   private void onInvite2xx(ClientTransaction ct, SIPResponse resp) throws Exception {
     Leg leg = call.leg(ct.side());
-    if (ct.initialInvite()) {
-      leg = leg.withRemoteDialog(resp.getToTag(), SipFields.contactOf(resp, leg.remoteTarget()), SipFields.routeSet(resp, true));
+    if (ct.initialInvite()) { // the first 2xx: its fork is the call's (later forks: see Late2xx)
+      leg = call.early().answered(ct.branch(),
+          leg.withRemoteDialog(resp.getToTag(), SipFields.contactOf(resp, leg.remoteTarget()), SipFields.routeSet(resp, true)));
     } else {
       leg = leg.withRemoteTarget(SipFields.contactOf(resp, leg.remoteTarget()));
     }
@@ -174,7 +173,7 @@ final class Responses {
         tx.sendCancel(ct);
       }
       teardown.endCall("no answer from next hop (" + status + ")", status);
-    } else if (ct.method().equals("BYE")) {
+    } else if (ct.method().equals("BYE") && ct.purpose() != ClientTransaction.Purpose.LOSING_FORK) {
       teardown.endCall("bye unanswered", 0);
     }
   }

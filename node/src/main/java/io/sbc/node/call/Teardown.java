@@ -7,8 +7,11 @@ import io.sbc.node.dialog.Phase;
 import io.sbc.node.metrics.CallMetrics;
 import io.sbc.node.sessiontimer.KeepAlive;
 import io.sbc.node.sessiontimer.SessionTimers;
+import io.sbc.node.transaction.ClientTransaction;
 import io.sbc.node.transaction.Effects;
+import io.sbc.node.transaction.ServerTransaction;
 import io.sbc.node.transaction.TransactionLayer;
+import io.sbc.node.transaction.Transactions;
 import java.util.Optional;
 import org.slf4j.Logger;
 
@@ -17,17 +20,19 @@ final class Teardown {
   private final String entityId;
   private final CallState call;
   private final TransactionLayer tx;
+  private final Transactions transactions;
   private final SessionTimers sessionTimers;
   private final KeepAlive keepAlive;
   private final Effects effects;
   private final CallMetrics metrics;
   private final Logger log;
 
-  Teardown(String entityId, CallState call, TransactionLayer tx, SessionTimers sessionTimers, KeepAlive keepAlive,
-      Effects effects, CallMetrics metrics, Logger log) {
+  Teardown(String entityId, CallState call, TransactionLayer tx, Transactions transactions, SessionTimers sessionTimers,
+      KeepAlive keepAlive, Effects effects, CallMetrics metrics, Logger log) {
     this.entityId = entityId;
     this.call = call;
     this.tx = tx;
+    this.transactions = transactions;
     this.sessionTimers = sessionTimers;
     this.keepAlive = keepAlive;
     this.effects = effects;
@@ -64,6 +69,25 @@ final class Teardown {
     tx.sendBye(call.leg(Side.A), reason);
     tx.sendBye(call.leg(Side.B), reason);
     endCall(why, 0);
+  }
+
+  /**
+   * The caller gives up a call still ringing (CANCEL, or a BYE in the early dialog), or the SBC
+   * does: {@code status} to the caller's INVITE, a CANCEL to the callee once it has answered
+   * provisionally (RFC 3261 §9.1: not before). The callee's 487 ends the call; a 2xx crossing
+   * the CANCEL is ACKed and hung up.
+   */
+  void cancelSetup(ServerTransaction invite, int status, String reason) throws Exception {
+    tx.respond(invite, status, reason, null);
+    ClientTransaction ct = transactions.client(invite.relayedTo());
+    if (ct == null) {
+      return;
+    }
+    if (ct.provisional()) {
+      tx.sendCancel(ct);
+    } else {
+      ct.cancelPending(true);
+    }
   }
 
   /** The call is over; {@code failureStatus} is the final status of a call that never connected (0: none). */

@@ -35,6 +35,8 @@ public final class CallState {
   private final CallTrail trail = new CallTrail();
   /** The journal holds a hand-off of this call, so its end must be written too. */
   private boolean handOffJournaled;
+  /** The callee's early dialogs and the reliable provisional responses of the setup. */
+  private EarlyDialogs early = new EarlyDialogs();
 
   public CallState(CallIds callIds) {
     this.callIds = callIds;
@@ -78,6 +80,30 @@ public final class CallState {
   public void open(Leg aLeg) {
     a = aLeg;
     b = null;
+    early = new EarlyDialogs();
+  }
+
+  /** The callee's early dialogs (forks) and the reliable provisional responses of the setup. */
+  public EarlyDialogs early() {
+    return early;
+  }
+
+  /**
+   * A target refresh (RFC 3261 §12.2, RFC 6141: once answered 2xx) by the peer of {@code side}
+   * in its dialog with {@code remoteTag}: the leg's remote target if that is the leg's dialog, the
+   * early dialog's (a fork) if it is one; {@code contact} null changes nothing.
+   */
+  public void refreshTarget(Side side, String remoteTag, String contact) {
+    Leg leg = leg(side);
+    if (contact == null || leg == null || remoteTag == null) {
+      return;
+    }
+    if (leg.remoteTag().equals(remoteTag)) {
+      setLeg(leg.withRemoteTarget(contact));
+    }
+    if (side == Side.B) {
+      early.target(remoteTag, contact);
+    }
   }
 
   /** The B-leg the call is routed to, over {@code routeName}. */
@@ -145,7 +171,7 @@ public final class CallState {
       return null; // an ended call only answers retransmissions: nothing a peer waits for
     }
     return new InFlight(System.currentTimeMillis(), phase, a, b, route, persisted, servers, clients, acks,
-        trail.entries());
+        trail.entries(), early.snapshot());
   }
 
   /**
@@ -167,6 +193,7 @@ public final class CallState {
     // the journal holds this call now, even if it never got confirmed: its end must be written
     handOffJournaled = true;
     trail.restore(f.trail());
+    early = EarlyDialogs.of(f.early());
   }
 
   /**

@@ -12,7 +12,8 @@ import java.util.List;
  * re-INVITE waiting for its answer at the moment of the move would be lost, since sharding
  * buffers the call's messages while the entity stops. Written once, at the stop of a hand-off,
  * only when something is in flight; the next incarnation rebuilds from it and forgets it.
- * Messages are kept in their wire form.
+ * Messages are kept in their wire form. {@code early}: the callee's early dialogs and the
+ * reliable provisional responses in flight ({@link EarlyDialogs}; null in what older nodes wrote).
  */
 public record InFlight(
     long savedAtMillis,
@@ -24,7 +25,8 @@ public record InFlight(
     List<Server> servers,
     List<Client> clients,
     List<SentAck> acks,
-    List<CallTrail.Entry> trail)
+    List<CallTrail.Entry> trail,
+    EarlyDialogs.Snapshot early)
     implements CborSerializable {
 
   public InFlight {
@@ -78,6 +80,9 @@ public record InFlight(
       boolean cancelPending)
       implements CborSerializable {}
 
-  /** An ACK the SBC sent for a 2xx, resent if that 2xx comes again. */
+  /**
+   * An ACK the SBC sent for a 2xx, resent if that 2xx comes again; {@code inviteBranch} is the
+   * INVITE's branch, followed by {@code ;tag=<To-tag>} for the 2xx of a losing fork.
+   */
   public record SentAck(String inviteBranch, byte[] ack) implements CborSerializable {}
 }

@@ -10,8 +10,11 @@ public final class ClientTransaction {
   /** Identifies a client transaction: the branch the SBC chose and the method. */
   public record Key(String branch, String method) {}
 
-  /** Why the SBC sent a request on its own in an established call. */
-  public enum Purpose { REFRESH, KEEPALIVE }
+  /**
+   * Why the SBC sent a request on its own: a session refresh, a keep-alive, or the BYE that ends
+   * the dialog of a fork whose 2xx came after another's (RFC 3261 §13.2.2.4; not the call's end).
+   */
+  public enum Purpose { REFRESH, KEEPALIVE, LOSING_FORK }
 
   private final Key key;
   private final Side side;

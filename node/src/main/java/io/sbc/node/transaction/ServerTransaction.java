@@ -60,7 +60,8 @@ public final class ServerTransaction {
     request = null;
   }
 
-  byte[] lastResponse() {
+  /** The last response sent (wire form), resent to a retransmitted request; null before any. */
+  public byte[] lastResponse() {
     return lastResponse;
   }
 

@@ -1,6 +1,7 @@
 package io.sbc.node.transaction;
 
 import gov.nist.javax.sip.address.AddressFactoryImpl;
+import gov.nist.javax.sip.address.SipUri;
 import gov.nist.javax.sip.header.HeaderFactoryImpl;
 import gov.nist.javax.sip.header.SIPHeader;
 import gov.nist.javax.sip.message.MessageFactoryImpl;
@@ -10,10 +11,13 @@ import gov.nist.javax.sip.message.SIPResponse;
 import io.sbc.gateway.Flow;
 import io.sbc.gateway.GatewaySettings;
 import io.sbc.node.dialog.Leg;
+import io.sbc.node.dialog.SipFields;
 import io.sbc.node.routing.RouteTable;
 import io.sbc.protocol.Transport;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.Set;
 import java.util.List;
 import java.util.ListIterator;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,6 +31,7 @@ import javax.sip.header.ContentTypeHeader;
 import javax.sip.header.FromHeader;
 import javax.sip.header.Header;
 import javax.sip.header.MaxForwardsHeader;
+import javax.sip.header.RouteHeader;
 import javax.sip.header.ToHeader;
 import javax.sip.header.ViaHeader;
 
@@ -42,6 +47,15 @@ public final class SipBuilder {
           "Allow", "Accept", "Supported", "Event", "Subscription-State", "Refer-To",
           "Referred-By", "Content-Disposition", "Info-Package", "Recv-Info", "Subject", "Reason",
           "Retry-After", "Unsupported", "Warning", "Allow-Events");
+
+  /**
+   * Option tags of extensions the SBC runs per leg: timer (RFC 4028) everywhere. 100rel passes on
+   * the initial INVITE and on responses, since the SBC maps the reliable provisionals of a call's
+   * setup end to end (RSeq/RAck per leg, {@code call.ReliableProvisionals}); in-dialog requests
+   * keep it off, so that no peer waits for PRACKs of a re-INVITE's provisionals.
+   */
+  private static final Set<String> LEG_LOCAL_OPTIONS = Set.of("timer");
+  private static final Set<String> IN_DIALOG_LOCAL_OPTIONS = Set.of("timer", "100rel");
 
   private final MessageFactoryImpl messages = new MessageFactoryImpl();
   private final HeaderFactoryImpl headers = new HeaderFactoryImpl();
@@ -100,7 +114,11 @@ public final class SipBuilder {
     invite.setHeader(headers.createHeader(ToHeader.NAME, b.remoteAddress()));
     invite.setHeader(contact(hop.transport(), b.flow().localAddress()));
     copyBody(aInvite, invite);
-    copyPassedHeaders(aInvite, invite);
+    copyPassedHeaders(aInvite, invite, LEG_LOCAL_OPTIONS);
+    if (SipFields.optionTags(aInvite, "Require").contains("100rel")) {
+      // RFC 3262 §3: the caller insists on reliable provisionals: so does the SBC of the callee
+      invite.addHeader(headers.createHeader("Require", "100rel"));
+    }
     return invite;
   }
 
@@ -121,13 +139,25 @@ public final class SipBuilder {
         headers.createMaxForwardsHeader(70));
   }
 
-  /** An in-dialog request from the SBC on a leg (BYE, re-INVITE, relayed INFO, ACK, ...). */
+  /**
+   * An in-dialog request from the SBC on a leg (BYE, re-INVITE, relayed INFO, ACK, ...). RFC 3261
+   * §12.2.1.1: to a loose router (or none) the Request-URI is the remote target and the route set
+   * the Route; when the first route lacks {@code ;lr} it is a strict router, which takes the
+   * request by its Request-URI: that route becomes the Request-URI and the remote target the last Route.
+   */
   public SIPRequest inDialog(Leg leg, String method, long cseq, String branch, SIPMessage source)
       throws ParseException, InvalidArgumentException {
-    SIPRequest req =
-        request(addresses.createURI(leg.remoteTarget()), method, leg, cseq, branch,
-            leg.flow().transport(), maxForwards(source));
-    for (String route : leg.routeSet()) {
+    List<String> routes = leg.routeSet();
+    URI target = addresses.createURI(leg.remoteTarget());
+    URI strict = routes.isEmpty() ? null : strictRouter(routes.get(0));
+    if (strict != null) {
+      target = strict;
+      List<String> rest = new ArrayList<>(routes.subList(1, routes.size()));
+      rest.add("<" + leg.remoteTarget() + ">");
+      routes = rest;
+    }
+    SIPRequest req = request(target, method, leg, cseq, branch, leg.flow().transport(), maxForwards(source));
+    for (String route : routes) {
       req.addHeader(headers.createHeader("Route", route));
     }
     if (method.equals("INVITE") || method.equals("UPDATE") || method.equals("SUBSCRIBE")
@@ -136,7 +166,7 @@ public final class SipBuilder {
     }
     if (source != null) {
       copyBody(source, req);
-      copyPassedHeaders(source, req);
+      copyPassedHeaders(source, req, IN_DIALOG_LOCAL_OPTIONS);
     }
     return req;
   }
@@ -151,6 +181,24 @@ public final class SipBuilder {
       return Math.max(req.getMaxForwards().getMaxForwards() - 1, 0);
     }
     return 70;
+  }
+
+  /**
+   * The URI of a route that names a strict router (a SIP URI without {@code lr}), as a
+   * Request-URI (without URI headers, §19.1.1); null for a loose router or an unusable value.
+   */
+  private URI strictRouter(String route) {
+    try {
+      URI uri = ((RouteHeader) headers.createHeader(RouteHeader.NAME, route)).getAddress().getURI();
+      if (!(uri instanceof SipUri sip) || sip.hasLrParam()) {
+        return null;
+      }
+      SipUri copy = (SipUri) sip.clone();
+      copy.clearQheaders();
+      return copy;
+    } catch (ParseException | ClassCastException e) {
+      return null; // not a route we can read: sent as it is, as before
+    }
   }
 
   private SIPRequest request(URI target, String method, Leg leg, long cseq, String branch,
@@ -237,7 +285,7 @@ public final class SipBuilder {
     }
     if (relayed != null) {
       copyBody(relayed, resp);
-      copyPassedHeaders(relayed, resp);
+      copyPassedHeaders(relayed, resp, LEG_LOCAL_OPTIONS);
     }
     return resp;
   }
@@ -250,7 +298,7 @@ public final class SipBuilder {
     }
   }
 
-  private void copyPassedHeaders(SIPMessage from, SIPMessage to) throws ParseException {
+  private void copyPassedHeaders(SIPMessage from, SIPMessage to, Set<String> legLocalOptions) throws ParseException {
     for (String name : PASSED_HEADERS) {
       ListIterator<SIPHeader> it = from.getHeaders(name);
       while (it != null && it.hasNext()) {
@@ -260,7 +308,7 @@ public final class SipBuilder {
           // otherwise send methods or rely on extensions the SBC refuses (timer runs per leg).
           String kept = name.equals("Allow")
               ? SipCapabilities.relayedAllow(h.getHeaderValue())
-              : SipCapabilities.relayedSupported(h.getHeaderValue());
+              : SipCapabilities.relayedSupported(h.getHeaderValue(), legLocalOptions);
           addList(to, name, kept);
           continue;
         }

@@ -20,16 +20,19 @@ import java.util.stream.Collectors;
 public final class SipCapabilities {
   /** Methods the SBC takes: INVITE and OPTIONS out of a dialog, all of them within one (relayed). */
   public static final List<String> ALLOWED_METHODS = List.of(
-      "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "UPDATE", "INFO", "REFER", "NOTIFY", "SUBSCRIBE", "MESSAGE");
+      "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "UPDATE", "INFO", "PRACK", "REFER", "NOTIFY", "SUBSCRIBE", "MESSAGE");
 
   /** Methods the SBC knows (RFC 3261 and its extensions) but does not serve: 405, not 501. */
-  private static final Set<String> KNOWN_NOT_SERVED = Set.of("REGISTER", "PUBLISH", "PRACK");
+  private static final Set<String> KNOWN_NOT_SERVED = Set.of("REGISTER", "PUBLISH");
 
-  /** Option tags the SBC implements: timer (RFC 4028), run on each leg by the SBC itself. */
-  public static final Set<String> EXTENSIONS = Set.of("timer");
+  /**
+   * Option tags the SBC implements: timer (RFC 4028), run on each leg by the SBC itself, and
+   * 100rel (RFC 3262), whose reliable provisionals it maps from leg to leg.
+   */
+  public static final Set<String> EXTENSIONS = Set.of("timer", "100rel");
 
   /** Option tags of extensions that pass end to end (relayed in Supported/Require). */
-  static final Set<String> END_TO_END_EXTENSIONS = Set.of();
+  static final Set<String> END_TO_END_EXTENSIONS = Set.of("100rel");
 
   private SipCapabilities() {}
 
@@ -83,9 +86,13 @@ public final class SipCapabilities {
     return String.join(", ", kept);
   }
 
-  /** A relayed Supported value cut down to the end-to-end extensions (empty: drop the header). */
-  static String relayedSupported(String value) {
-    return tags(value).stream().filter(END_TO_END_EXTENSIONS::contains).collect(Collectors.joining(", "));
+  /**
+   * A relayed Supported value cut down to the end-to-end extensions not kept on their leg for
+   * this message ({@code legLocal}; empty: drop the header).
+   */
+  static String relayedSupported(String value, Set<String> legLocal) {
+    return tags(value).stream().filter(t -> END_TO_END_EXTENSIONS.contains(t) && !legLocal.contains(t))
+        .collect(Collectors.joining(", "));
   }
 
   private static List<String> tags(String value) {

@@ -23,6 +23,12 @@ public sealed interface TimerKey {
   /** Forget an answered in-dialog server transaction once its retransmissions are over. */
   record ServerDone(ServerTransaction.Key tx) implements TimerKey {}
 
+  /**
+   * RFC 3262 §3: the retransmission of a reliable provisional response to the caller (A-leg
+   * {@code rseq}) until its PRACK comes.
+   */
+  record ProvisionalRetransmit(long rseq) implements TimerKey {}
+
   /** Forget the ACK sent for a 2xx once that 2xx can no longer be retransmitted. */
   record AckDone(String inviteBranch) implements TimerKey {}
 

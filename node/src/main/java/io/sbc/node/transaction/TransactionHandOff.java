@@ -7,6 +7,7 @@ import io.sbc.node.dialog.InFlight;
 import io.sbc.node.transaction.TimerKey.AckDone;
 import io.sbc.node.transaction.TimerKey.ClientRetransmit;
 import io.sbc.node.transaction.TimerKey.ClientTimeout;
+import io.sbc.node.transaction.TimerKey.ProvisionalRetransmit;
 import io.sbc.node.transaction.TimerKey.ServerDone;
 import io.sbc.node.transaction.TimerKey.ServerRetransmit;
 import io.sbc.node.transaction.TimerKey.ServerTimeout;
@@ -132,6 +133,9 @@ public final class TransactionHandOff {
     for (InFlight.SentAck ack : f.acks()) {
       transactions.ackSent(ack.inviteBranch(), ack.ack());
       effects.startTimer(new AckDone(ack.inviteBranch()), timers.timeout());
+    }
+    if (f.early() != null) { // reliable provisionals to the caller: retransmitted until their PRACK
+      f.early().unacked().forEach(r -> effects.startTimer(new ProvisionalRetransmit(r.rseq()), timers.t1()));
     }
   }
 

@@ -37,6 +37,7 @@ public final class TransactionLayer {
   private final SipBuilder build;
   private final LiveGateways gateways;
   private final LegHoming homing;
+  private final Late2xx late2xx;
   private final TransactionTimers timers;
   private final CallMetrics metrics;
   private final Logger log;
@@ -50,6 +51,7 @@ public final class TransactionLayer {
     this.build = build;
     this.gateways = gateways;
     this.homing = new LegHoming(entityId, call, build, gateways, log);
+    this.late2xx = new Late2xx(entityId, call, transactions, effects, build, this, metrics, log);
     this.timers = timers;
     this.metrics = metrics;
     this.log = log;
@@ -107,6 +109,9 @@ public final class TransactionLayer {
     boolean offerAnswer = status >= 200 && status < 300 && (method.equals("INVITE") || method.equals("UPDATE"));
     if (offerAnswer && own != null) {
       call.setLeg(own.withRemoteSdp(SipFields.body(req), SipFields.contentType(req)).withLocalSdp(SipFields.body(resp)));
+      if (req.getToTag() != null) { // a target refresh, relayed or answered here (RFC 3261 §12.2.2, RFC 6141)
+        call.refreshTarget(st.side(), req.getFromTag(), SipFields.contactOf(req, null));
+      }
     }
     effects.send(st.flow(), bytes, null);
     if (status >= 300 && method.equals("INVITE")) {
@@ -327,33 +332,15 @@ public final class TransactionLayer {
   }
 
   /**
-   * A 2xx to an INVITE whose client transaction is gone gets an ACK all the same (§13.2.2.4): the
-   * one already sent when it is a retransmission, else a new one, when a fail-over lost the
-   * transaction (the re-INVITE was relayed by a node that died). Its sender's retransmission of
-   * the request then starts the exchange again.
+   * A 2xx to an INVITE whose client transaction is over: a retransmission, another fork's, or
+   * one a fail-over lost the transaction of (see {@link Late2xx}).
    */
   public void ackUnknown2xx(SIPResponse resp, String branch) throws Exception {
-    Side side = call.sideOf(resp.getCallId().getCallId());
-    if (side == null) {
-      return;
-    }
-    byte[] ack = transactions.ackSent(branch);
-    Leg leg = call.leg(side);
-    if (ack == null) {
-      if (!call.confirmed() || leg == null || !leg.remoteTag().equals(resp.getToTag())) {
-        return;
-      }
-      leg = sendable(side);
-      ack = SipCodec.encode(build.inDialog(leg, "ACK", resp.getCSeq().getSeqNumber(), SipBuilder.newBranch(), null));
-      rememberAck(branch, ack);
-      log.info("call {}: ACKed a 2xx (CSeq {}) of a transaction this incarnation does not know", entityId,
-          resp.getCSeq().getSeqNumber());
-    }
-    effects.send(leg.flow(), ack, null);
+    late2xx.on(resp, branch);
   }
 
   /** An ACK for a 2xx, resent if the 2xx is; forgotten after the 2xx retransmission window. */
-  private void rememberAck(String inviteBranch, byte[] ack) {
+  void rememberAck(String inviteBranch, byte[] ack) {
     transactions.ackSent(inviteBranch, ack);
     if (call.confirmed()) {
       effects.startTimer(new AckDone(inviteBranch), timeout());

@@ -96,6 +96,31 @@ public final class Transactions {
     return awaitingAck.remove(new AckKey(side, cseq));
   }
 
+  /**
+   * The server transaction whose 2xx relays the 2xx to the INVITE sent on {@code leg} with
+   * {@code inviteBranch} and still awaits the ACK to relay there (null: none).
+   */
+  ServerTransaction awaitingAckToRelay(Side leg, String inviteBranch) {
+    for (ServerTransaction st : awaitingAck.values()) {
+      if (st.ackLeg() == leg && inviteBranch.equals(st.ackInviteBranch())) {
+        return st;
+      }
+    }
+    return null;
+  }
+
+  /** The peer's initial INVITE on {@code side} while it has no final response (null: none). */
+  public ServerTransaction unansweredInitialInvite(Side side) {
+    for (ServerTransaction st : servers.values()) {
+      SIPRequest req = st.request();
+      if (st.side() == side && !st.answered() && req != null && req.getToTag() == null
+          && st.key().method().equals("INVITE")) {
+        return st;
+      }
+    }
+    return null;
+  }
+
   /** An offer the SBC sent on this leg awaits its answer (a bodiless UPDATE offers nothing). */
   public boolean offerSentPending(Side side) {
     for (ClientTransaction ct : clients.values()) {
