@@ -24,6 +24,7 @@ public final class ClientTransaction {
   private int retries;
   private boolean provisional;
   private boolean cancelPending;
+  private java.util.List<String> cancelReasons = java.util.List.of();
   private Duration interval;
 
   ClientTransaction(String branch, SIPRequest request, byte[] bytes, Flow flow, Side side,
@@ -108,6 +109,15 @@ public final class ClientTransaction {
 
   public void cancelPending(boolean pending) {
     cancelPending = pending;
+  }
+
+  /** The {@code Reason} values (RFC 3326) the CANCEL of this INVITE carries, when one is sent. */
+  public java.util.List<String> cancelReasons() {
+    return cancelReasons;
+  }
+
+  public void cancelReasons(java.util.List<String> reasons) {
+    cancelReasons = java.util.List.copyOf(reasons);
   }
 
   Duration interval() {

@@ -41,6 +41,7 @@ public final class TransactionLayer {
   private final TransactionTimers timers;
   private final CallMetrics metrics;
   private final Logger log;
+  private RelayedHeaders relayedHeaders = RelayedHeaders.NONE;
 
   public TransactionLayer(String entityId, CallState call, Transactions transactions, Effects effects,
       SipBuilder build, LiveGateways gateways, TransactionTimers timers, CallMetrics metrics, Logger log) {
@@ -56,6 +57,10 @@ public final class TransactionLayer {
     this.log = log;
   }
 
+  /** Who decides the headers that cross with relayed messages beyond the fixed set (one per call). */
+  public void relayedHeaders(RelayedHeaders headers) {
+    this.relayedHeaders = headers;
+  }
 
   /** Timers B/F/H: how long a transaction may wait for its answer or ACK (64·T1). */
   public Duration timeout() {
@@ -94,6 +99,9 @@ public final class TransactionLayer {
     String toTag = own != null ? own.localTag() : SipBuilder.newTag();
     SIPResponse resp = build.response(req, status, reason, toTag, relayed, st.flow());
     String method = req.getMethod();
+    if (relayed != null) {
+      relayedHeaders.response(relayed, resp, st.side());
+    }
     if (customize != null) {
       customize.accept(resp);
     }
@@ -180,6 +188,9 @@ public final class TransactionLayer {
     call.setLeg(leg);
     String branch = SipBuilder.newBranch();
     SIPRequest req = build.inDialog(leg, method, leg.localCseq(), branch, source);
+    if (source != null) {
+      relayedHeaders.request(source, req, side);
+    }
     if (customize != null) {
       customize.accept(req);
     }
@@ -212,6 +223,9 @@ public final class TransactionLayer {
   public void sendCancel(ClientTransaction invite) throws Exception {
     invite.cancelPending(false);
     SIPRequest cancel = invite.request().createCancelRequest();
+    for (String reason : invite.cancelReasons()) { // RFC 3326: why, e.g. the caller's own Reason
+      build.addHeader(cancel, "Reason", reason);
+    }
     sendRequest(call.leg(invite.side()), cancel, invite.branch(), null, false);
   }
 
