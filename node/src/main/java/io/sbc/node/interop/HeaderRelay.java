@@ -28,6 +28,9 @@ public final class HeaderRelay implements RelayedHeaders {
 
   @Override
   public void request(SIPMessage source, SIPRequest out, Side to) {
+    if (source == null) {
+      return;
+    }
     IdentityHeaders.relay(source, out, trust.trusted(to.other()), trust.trusted(to));
     if (!(to == Side.B && ownCredentials())) {
       CREDENTIALS.forEach(name -> copy(source, out, name));
@@ -41,6 +44,9 @@ public final class HeaderRelay implements RelayedHeaders {
 
   @Override
   public void response(SIPResponse source, SIPResponse out, Side to) {
+    if (source == null) {
+      return;
+    }
     IdentityHeaders.relay(source, out, trust.trusted(to.other()), trust.trusted(to));
     int status = out.getStatusCode();
     if (status == 401 || status == 407) {

@@ -111,6 +111,15 @@ public final class ClientTransaction {
     cancelPending = pending;
   }
 
+  /** The CANCEL of this request (RFC 3261 §9.1), with its {@code Reason} values (RFC 3326). */
+  SIPRequest cancelRequest() throws javax.sip.SipException {
+    SIPRequest cancel = request.createCancelRequest();
+    for (String reason : cancelReasons) {
+      cancel.addHeader("Reason: " + reason); // values the parser read (or the SBC wrote): they parse
+    }
+    return cancel;
+  }
+
   /** The {@code Reason} values (RFC 3326) the CANCEL of this INVITE carries, when one is sent. */
   public java.util.List<String> cancelReasons() {
     return cancelReasons;

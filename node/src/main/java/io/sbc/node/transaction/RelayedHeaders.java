@@ -21,9 +21,9 @@ public interface RelayedHeaders {
     public void response(SIPResponse source, SIPResponse out, Side to) {}
   };
 
-  /** {@code source} came from the other leg; {@code out} goes to the peer on {@code to}. */
+  /** {@code source} came from the other leg (null: the SBC's own request); {@code out} goes to the peer on {@code to}. */
   void request(SIPMessage source, SIPRequest out, Side to) throws Exception;
 
-  /** {@code source} answered the SBC on the other leg; {@code out} answers the peer on {@code to}. */
+  /** {@code source} answered the SBC on the other leg (null: the SBC's own answer); {@code out} answers the peer on {@code to}. */
   void response(SIPResponse source, SIPResponse out, Side to) throws Exception;
 }

@@ -99,9 +99,7 @@ public final class TransactionLayer {
     String toTag = own != null ? own.localTag() : SipBuilder.newTag();
     SIPResponse resp = build.response(req, status, reason, toTag, relayed, st.flow());
     String method = req.getMethod();
-    if (relayed != null) {
-      relayedHeaders.response(relayed, resp, st.side());
-    }
+    relayedHeaders.response(relayed, resp, st.side());
     if (customize != null) {
       customize.accept(resp);
     }
@@ -188,9 +186,7 @@ public final class TransactionLayer {
     call.setLeg(leg);
     String branch = SipBuilder.newBranch();
     SIPRequest req = build.inDialog(leg, method, leg.localCseq(), branch, source);
-    if (source != null) {
-      relayedHeaders.request(source, req, side);
-    }
+    relayedHeaders.request(source, req, side);
     if (customize != null) {
       customize.accept(req);
     }
@@ -222,11 +218,7 @@ public final class TransactionLayer {
 
   public void sendCancel(ClientTransaction invite) throws Exception {
     invite.cancelPending(false);
-    SIPRequest cancel = invite.request().createCancelRequest();
-    for (String reason : invite.cancelReasons()) { // RFC 3326: why, e.g. the caller's own Reason
-      build.addHeader(cancel, "Reason", reason);
-    }
-    sendRequest(call.leg(invite.side()), cancel, invite.branch(), null, false);
+    sendRequest(call.leg(invite.side()), invite.cancelRequest(), invite.branch(), null, false);
   }
 
   public void sendBye(Leg leg) throws Exception {
