@@ -64,6 +64,11 @@ final class NodeProcess implements AutoCloseable {
     return start(name, nextHop, extraConfig, cluster, sip, http, Map.of(), null);
   }
 
+  /** As {@link #start(String, String, String)}, with extra environment variables (e.g. a route's password). */
+  static NodeProcess start(String name, String nextHop, String extraConfig, Map<String, String> env) throws Exception {
+    return start(name, nextHop, extraConfig, Ports.free(), Ports.free(), Ports.free(), env, null);
+  }
+
   /**
    * A node whose management server runs HTTPS with the PEM files given in its environment
    * ({@code SBC_HTTP_TLS_CERT}, {@code SBC_HTTP_TLS_KEY}); {@code client} trusts its certificate.

@@ -73,6 +73,11 @@ final class SipPeer implements AutoCloseable {
     socket.send(new DatagramPacket(b, b.length, new InetSocketAddress("127.0.0.1", port)));
   }
 
+  /** Sends bytes as they are (e.g. a binary body) to a port on loopback. */
+  void sendBytes(byte[] b, int port) throws java.io.IOException {
+    socket.send(new DatagramPacket(b, b.length, new InetSocketAddress("127.0.0.1", port)));
+  }
+
   /**
    * The first message received and not yet taken that matches, waiting for it up to {@code limit};
    * taken messages are not returned again. Fails the test with what did arrive if none comes.

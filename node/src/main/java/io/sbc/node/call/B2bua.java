@@ -4,6 +4,7 @@ import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
 import io.sbc.gateway.Flow;
 import io.sbc.gateway.GatewayCommand;
+import io.sbc.node.auth.TrunkAuthenticator;
 import io.sbc.node.dialog.CallEvent;
 import io.sbc.node.dialog.CallState;
 import io.sbc.node.dialog.InFlight;
@@ -13,10 +14,11 @@ import io.sbc.node.dialog.Phase;
 import io.sbc.node.dialog.PersistedCall;
 import io.sbc.node.dialog.PersistedCall.Established;
 import io.sbc.node.dialog.SipFields;
+import io.sbc.node.interop.RelayedStatus;
+import io.sbc.node.interop.Trust;
 import io.sbc.node.metrics.CallMetrics;
 import io.sbc.node.midcall.MidcallRules;
 import io.sbc.node.midcall.ReOffers;
-import io.sbc.node.routing.RouteTable;
 import io.sbc.node.sessiontimer.KeepAlive;
 import io.sbc.node.sessiontimer.SessionTimers;
 import io.sbc.node.transaction.ClientTransaction;
@@ -31,10 +33,7 @@ import io.sbc.node.transaction.TransactionExpiry;
 import io.sbc.node.transaction.TransactionHandOff;
 import io.sbc.node.transaction.TransactionLayer;
 import io.sbc.node.transaction.Transactions;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
-import javax.sip.address.SipURI;
 import org.slf4j.Logger;
 
 /**
@@ -79,6 +78,7 @@ final class B2bua {
   private final EarlyRequests early;
   private final CallActivity activity;
   private final RequestScreening screening;
+  private final Outbound outbound;
 
   B2bua(String entityId, CallServices services, Effects effects, Logger log) {
     this.entityId = entityId;
@@ -97,11 +97,15 @@ final class B2bua {
     this.keepAlive = new KeepAlive(entityId, call, tx, effects, services.settings().optionsPing(), metrics, log);
     this.reOffers = new ReOffers(entityId, call, transactions, tx, build, sessionTimers, services.policies(), metrics, log);
     this.teardown = new Teardown(entityId, call, tx, transactions, sessionTimers, keepAlive, effects, metrics, log);
+    Trust trust = new Trust(call, services.settings().trustedPeers(), services.routes());
+    this.outbound = new Outbound(entityId, services, trust, tx);
     this.provisionals = new ReliableProvisionals(entityId, call, transactions, tx, build, effects,
         services.settings().timers(), teardown, metrics, log);
     this.screening = new RequestScreening(transactions, tx, build);
     this.early = new EarlyRequests(call, transactions, tx, build, provisionals, teardown, metrics);
-    this.responses = new Responses(call, transactions, tx, sessionTimers, keepAlive, teardown, provisionals, effects, metrics);
+    this.responses = new Responses(call, transactions, tx, sessionTimers, keepAlive, teardown, provisionals, effects,
+        metrics, new RelayedStatus(trust, build),
+        new TrunkAuthenticator(entityId, call, tx, build, services.routes(), services.environment(), log));
   }
 
   /**
@@ -217,28 +221,23 @@ final class B2bua {
       teardown.endCall("session interval too small", 422);
       return;
     }
-    String user = req.getRequestURI() instanceof SipURI su ? su.getUser() : null;
-    String host = req.getRequestURI() instanceof SipURI su ? su.getHost() : "";
-    // The table in force now (it may change at runtime); the call keeps this route and next hop.
-    RouteTable.Route selected = services.routes().get().route(user, host);
-    RouteTable.NextHop hop = selected.nextHop();
-    // The B-leg is anchored on the gateway the call came in on: both legs use that node's
-    // address, so the call's signaling stays put when its entity moves to another node.
-    Flow hopFlow = services.gateways().toward(flow, hop.transport(), hop.host(), hop.port());
-    String callId = services.callIds().issue(entityId, ThreadLocalRandom.current().nextInt(1 << 30));
-    String to = "<sip:" + (user == null ? "" : user + "@") + hop.host() + ":" + hop.port() + ">";
-    Leg b = new Leg(Side.B, callId, SipBuilder.newTag(), "", build.hiddenAddress(req), to,
-        "sip:" + hop.host() + ":" + hop.port(), List.of(), 1, 0, hopFlow, "", "", "");
-    call.routed(b, selected.name());
-    call.trail().add("INVITE routed over " + selected.name() + " to " + hopFlow.transport() + " "
-        + hop.host() + ":" + hop.port());
+    Outbound.Plan out = outbound.plan(req, flow);
+    if (out.identity().refusal().isPresent()) { // RFC 3323 §4.2: a critical privacy the SBC cannot give
+      tx.respond(st, 500, out.identity().refusal().get(), null);
+      teardown.endCall("privacy unavailable", 500);
+      return;
+    }
+    call.routed(out.b(), out.route().name());
+    call.trail().add("INVITE routed over " + out.route().name() + " to " + out.b().flow().transport() + " "
+        + out.hop().host() + ":" + out.hop().port());
     tx.respond(st, 100, "Trying", null);
     call.calling();
     String branch = SipBuilder.newBranch();
-    SIPRequest invite = build.initialInvite(req, b, hop, branch);
+    SIPRequest invite = build.initialInvite(req, out.b(), out.identity().requestUri(), out.hop(), branch);
+    outbound.relayHeaders(req, invite);
     sessionTimers.addInitialRequestHeaders(invite);
-    st.relayedTo(tx.sendRequest(b, invite, branch, st, true).key());
-    log.debug("call {}: {} -> {} via {}", entityId, req.getCallId().getCallId(), callId, hopFlow);
+    st.relayedTo(tx.sendRequest(out.b(), invite, branch, st, true).key());
+    log.debug("call {}: {} -> {} via {}", entityId, req.getCallId().getCallId(), out.b().callId(), out.b().flow());
   }
 
   private void onInDialogRequest(SIPRequest req, Flow flow, Side side) throws Exception {
@@ -301,12 +300,17 @@ final class B2bua {
       tx.respond(st, 100, "Trying", null);
     }
     ClientTransaction ct = tx.sendInDialog(side.other(), method, req, st, Customizer.both(
-        body == null ? null : out -> build.setSdp(out, body), customize));
+        body == null ? null : out -> build.replaceSdp(out, body), customize));
     st.relayedTo(ct.key());
   }
 
   private void onCancel(SIPRequest cancel, Flow flow, Side side, String branch) throws Exception {
-    early.onCancel(transactions.newServer(side, cancel, flow), transactions.server(side, branch, "INVITE"));
+    ServerTransaction invite = transactions.server(side, branch, "INVITE");
+    ClientTransaction ct = invite == null ? null : transactions.client(invite.relayedTo());
+    if (ct != null) {
+      ct.cancelReasons(SipFields.headerValues(cancel, "Reason")); // RFC 3326: the caller's why goes on
+    }
+    early.onCancel(transactions.newServer(side, cancel, flow), invite);
   }
 
   private void onAck(SIPRequest ack, Side side) throws Exception {

@@ -1,11 +1,13 @@
 package io.sbc.node.call;
 
 import gov.nist.javax.sip.message.SIPResponse;
+import io.sbc.node.auth.TrunkAuthenticator;
 import io.sbc.node.dialog.CallState;
 import io.sbc.node.dialog.Leg;
 import io.sbc.node.dialog.Leg.Side;
 import io.sbc.node.dialog.SessionTimer;
 import io.sbc.node.dialog.SipFields;
+import io.sbc.node.interop.RelayedStatus;
 import io.sbc.node.metrics.CallMetrics;
 import io.sbc.node.sessiontimer.KeepAlive;
 import io.sbc.node.sessiontimer.SessionTimers;
@@ -33,8 +35,14 @@ final class Responses {
   private final Effects effects;
   private final CallMetrics metrics;
 
+  private final RelayedStatus relayedStatus;
+  private final TrunkAuthenticator trunkAuth;
+
   Responses(CallState call, Transactions transactions, TransactionLayer tx, SessionTimers sessionTimers,
-      KeepAlive keepAlive, Teardown teardown, ReliableProvisionals provisionals, Effects effects, CallMetrics metrics) {
+      KeepAlive keepAlive, Teardown teardown, ReliableProvisionals provisionals, Effects effects, CallMetrics metrics, RelayedStatus relayedStatus,
+      TrunkAuthenticator trunkAuth) {
+    this.relayedStatus = relayedStatus;
+    this.trunkAuth = trunkAuth;
     this.call = call;
     this.transactions = transactions;
     this.tx = tx;
@@ -78,6 +86,9 @@ final class Responses {
     if (status == 422 && sessionTimers.retryAfter422(ct, resp)) {
       return; // the far end wants a longer session interval: asked again, nothing to relay
     }
+    if (trunkAuth.answered(ct, resp)) {
+      return; // the next hop's challenge, answered with the route's credentials
+    }
     if (status < 300 && method.equals("UPDATE")) {
       call.refreshTarget(ct.side(), resp.getToTag(), SipFields.contactOf(resp, null)); // RFC 3261 §12.2.1.2
       sessionTimers.onClient2xx(ct, resp);
@@ -86,9 +97,9 @@ final class Responses {
     } else if (status >= 300 && ct.purpose() == ClientTransaction.Purpose.KEEPALIVE) {
       teardown.hangUpIf(keepAlive.rejected(ct, status, resp.getReasonPhrase()));
     }
-    relayFinal(ct, resp);
+    int relayed = relayFinal(ct, resp);
     if (ct.initialInvite()) {
-      teardown.endCall("rejected " + status, status);
+      teardown.endCall("rejected " + status + (relayed == status ? "" : ", relayed as " + relayed), relayed);
     } else if (method.equals("BYE") && ct.purpose() != ClientTransaction.Purpose.LOSING_FORK) {
       teardown.endCall("bye", 0);
     }
@@ -146,12 +157,15 @@ final class Responses {
     tx.awaitAck(st, resp.getStatusCode(), resp.getReasonPhrase(), resp, sessionTimers.refreshAnswer(st, resp.getStatusCode()));
   }
 
-  private void relayFinal(ClientTransaction ct, SIPResponse resp) throws Exception {
+  /** Relays a final response to the transaction it answers; the status relayed (see {@link RelayedStatus}). */
+  private int relayFinal(ClientTransaction ct, SIPResponse resp) throws Exception {
     ServerTransaction peer = ct.peer();
+    RelayedStatus.Status status = relayedStatus.of(ct, resp);
     if (peer != null && !peer.answered()) {
-      int status = resp.getStatusCode();
-      tx.respond(peer, status, resp.getReasonPhrase(), resp, sessionTimers.refreshAnswer(peer, status));
+      tx.respond(peer, status.code(), status.reason(), resp,
+          Customizer.both(status.edit(), sessionTimers.refreshAnswer(peer, status.code())));
     }
+    return status.code();
   }
 
   /** A client transaction ended without a response: answer its peer as §16.7 / §17 say. */
@@ -170,6 +184,7 @@ final class Responses {
     }
     if (ct.initialInvite()) {
       if (ct.provisional()) {
+        ct.cancelReasons(java.util.List.of("SIP;cause=" + status + ";text=\"" + reason + "\"")); // RFC 3326
         tx.sendCancel(ct);
       }
       teardown.endCall("no answer from next hop (" + status + ")", status);

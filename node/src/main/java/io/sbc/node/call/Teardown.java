@@ -47,13 +47,18 @@ final class Teardown {
     }
   }
 
-  /** BYE on both legs, and the call is over. */
+  /**
+   * BYE on both legs, and the call is over. The BYEs say why in {@code Reason: SIP;cause=408;
+   * text="<reason>"} (RFC 3326 §2): every end the SBC decides alone is a timeout of some kind (no
+   * ACK, §13.3.1.4; no session refresh, RFC 4028 §10; a refresh or keep-alive without an answer).
+   */
   void hangUp(String reason) throws Exception {
     if (call.phase() == Phase.ENDED) {
       return; // e.g. a refresh still out when the call ended failed afterwards
     }
-    tx.sendBye(call.leg(Side.A));
-    tx.sendBye(call.leg(Side.B));
+    String why = "SIP;cause=408;text=\"" + quotable(reason) + "\"";
+    tx.sendBye(call.leg(Side.A), why);
+    tx.sendBye(call.leg(Side.B), why);
     endCall(reason, 0);
   }
 
@@ -65,7 +70,7 @@ final class Teardown {
     if (call.phase() == Phase.ENDED) {
       return;
     }
-    String reason = "Q.850;cause=16;text=\"" + text.replace("\\", "").replace("\"", "'") + "\"";
+    String reason = "Q.850;cause=16;text=\"" + quotable(text) + "\"";
     tx.sendBye(call.leg(Side.A), reason);
     tx.sendBye(call.leg(Side.B), reason);
     endCall(why, 0);
@@ -88,6 +93,11 @@ final class Teardown {
     } else {
       ct.cancelPending(true);
     }
+  }
+
+  /** Text fit for a quoted-string: no backslash, double quotes as single ones. */
+  private static String quotable(String text) {
+    return text.replace("\\", "").replace("\"", "'");
   }
 
   /** The call is over; {@code failureStatus} is the final status of a call that never connected (0: none). */

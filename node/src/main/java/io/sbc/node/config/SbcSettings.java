@@ -1,11 +1,15 @@
 package io.sbc.node.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueType;
 import io.sbc.gateway.GatewaySettings;
 import io.sbc.node.policy.MidcallPolicy;
 import io.sbc.node.routing.RouteTable;
+import io.sbc.node.routing.TrustedPeers;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,7 +38,8 @@ public record SbcSettings(
     SessionTimerSettings configuredSessionTimer,
     Duration optionsPing,
     String adminToken,
-    Duration leaveDrainTime) {
+    Duration leaveDrainTime,
+    TrustedPeers trustedPeers) {
 
   /**
    * RFC 4028 session timers the SBC runs on each leg. {@code minSe} is what it accepts (below:
@@ -157,7 +162,23 @@ public record SbcSettings(
             sbc.getBoolean("session-timer.refresh-peers-without-timer")),
         sbc.getDuration("options-ping"),
         sbc.getString("http.admin-token"),
-        sbc.getDuration("leave.drain-time"));
+        sbc.getDuration("leave.drain-time"),
+        trustedPeers(sbc));
+  }
+
+  /**
+   * {@code sbc.trust.peers}: a list of CIDR blocks, or one comma-separated string (what the
+   * environment variable SBC_TRUSTED_PEERS gives).
+   */
+  static TrustedPeers trustedPeers(Config sbc) {
+    List<String> cidrs = sbc.getValue("trust.peers").valueType() == ConfigValueType.LIST
+        ? sbc.getStringList("trust.peers")
+        : Arrays.asList(sbc.getString("trust.peers").split(","));
+    try {
+      return TrustedPeers.parse(cidrs);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("sbc.trust.peers: " + e.getMessage(), e);
+    }
   }
 
   public SbcSettings {

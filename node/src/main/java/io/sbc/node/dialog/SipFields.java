@@ -3,8 +3,9 @@ package io.sbc.node.dialog;
 import gov.nist.javax.sip.header.RecordRoute;
 import gov.nist.javax.sip.header.SIPHeader;
 import gov.nist.javax.sip.header.RecordRouteList;
+import gov.nist.javax.sip.header.SIPHeader;
 import gov.nist.javax.sip.message.SIPMessage;
-import java.nio.charset.StandardCharsets;
+import io.sbc.protocol.sdp.SessionBody;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -53,9 +54,23 @@ public final class SipFields {
     return tags;
   }
 
+  /**
+   * The session description a message carries: its body when that is {@code application/sdp}, the
+   * SDP part of a multipart body (SIP-I/SIP-T), "" otherwise. Every offer/answer reading goes
+   * through here, so what the SBC stores and answers with is always SDP alone.
+   */
   public static String body(SIPMessage msg) {
-    byte[] raw = msg.getRawContent();
-    return raw == null ? "" : new String(raw, StandardCharsets.UTF_8);
+    return SessionBody.sdp(contentType(msg), msg.getRawContent());
+  }
+
+  /** The values of every header of that name, in order (a list header's entries stay together). */
+  public static List<String> headerValues(SIPMessage msg, String name) {
+    List<String> out = new ArrayList<>();
+    ListIterator<SIPHeader> it = msg.getHeaders(name);
+    while (it != null && it.hasNext()) {
+      out.add(it.next().getHeaderValue().trim());
+    }
+    return out;
   }
 
   public static String contentType(SIPMessage msg) {

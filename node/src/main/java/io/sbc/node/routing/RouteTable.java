@@ -3,6 +3,7 @@ package io.sbc.node.routing;
 import com.typesafe.config.Config;
 import io.sbc.node.policy.MidcallPolicy;
 import io.sbc.protocol.Transport;
+import io.sbc.protocol.uri.RequestTarget;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -101,20 +102,34 @@ public final class RouteTable {
   /**
    * One row of the table. {@code name} keys runtime policy overrides (default {@code route-<n>},
    * 1-based); {@code midcallPolicy} is the route's own override of the global policy. An empty
-   * {@code userPrefix} or {@code host} matches anything.
+   * {@code userPrefix} or {@code host} matches anything. {@code trusted}: the next hop is a trusted
+   * peer (RFC 3325 §2.3) whatever its address; {@code auth}: the SBC's credentials there;
+   * {@code requestUri}: how the INVITE's Request-URI is written.
    */
   public record Route(String name, String userPrefix, String host, NextHop nextHop,
-      Optional<MidcallPolicy> midcallPolicy) {
+      Optional<MidcallPolicy> midcallPolicy, boolean trusted, Optional<TrunkAuth> auth, RequestUriForm requestUri) {
     public Route {
       Objects.requireNonNull(name, "name");
       userPrefix = userPrefix == null ? "" : userPrefix;
       host = host == null ? "" : host;
       Objects.requireNonNull(nextHop, "next hop");
       midcallPolicy = midcallPolicy == null ? Optional.empty() : midcallPolicy;
+      auth = auth == null ? Optional.empty() : auth;
+      requestUri = requestUri == null ? RequestUriForm.NEXT_HOP : requestUri;
     }
 
+    /** A route without trust, credentials or a Request-URI form of its own. */
+    public Route(String name, String userPrefix, String host, NextHop nextHop, Optional<MidcallPolicy> midcallPolicy) {
+      this(name, userPrefix, host, nextHop, midcallPolicy, false, Optional.empty(), RequestUriForm.NEXT_HOP);
+    }
+
+    /**
+     * {@code user} is what {@code RequestTarget.routingUser()} gives: a number without its visual
+     * separators (RFC 3966 §5.1.1), so the prefix is compared without them too.
+     */
     boolean matches(String user, String requestHost) {
-      boolean userOk = userPrefix.isEmpty() || (user != null && user.startsWith(userPrefix));
+      boolean userOk = userPrefix.isEmpty() || (user != null && user.startsWith(userPrefix)
+          || user != null && user.startsWith(RequestTarget.number(userPrefix)));
       boolean hostOk = host.isEmpty() || host.equalsIgnoreCase(requestHost);
       return userOk && hostOk;
     }
@@ -123,7 +138,10 @@ public final class RouteTable {
     public String describe() {
       return name + " (" + (userPrefix.isEmpty() ? "any user" : "user " + userPrefix + "*") + ", "
           + (host.isEmpty() ? "any host" : "host " + host) + ") -> " + nextHop.uri()
-          + midcallPolicy.map(p -> ", policy " + p.keyword()).orElse("");
+          + midcallPolicy.map(p -> ", policy " + p.keyword()).orElse("")
+          + (trusted ? ", trusted" : "")
+          + auth.map(a -> ", authenticates as " + a.username()).orElse("")
+          + (requestUri == RequestUriForm.NEXT_HOP ? "" : ", request-uri " + requestUri.keyword());
     }
   }
 
@@ -181,7 +199,10 @@ public final class RouteTable {
                 NextHop.parse(r.getString("next-hop")),
                 r.hasPath("midcall-policy")
                     ? Optional.of(MidcallPolicy.parse(r.getString("midcall-policy")))
-                    : Optional.empty()));
+                    : Optional.empty(),
+                r.hasPath("trusted") && r.getBoolean("trusted"),
+                r.hasPath("auth") ? Optional.of(auth(r.getConfig("auth"))) : Optional.empty(),
+                r.hasPath("request-uri") ? RequestUriForm.parse(r.getString("request-uri")) : RequestUriForm.NEXT_HOP));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("sbc.routes, route " + name + ": " + e.getMessage(), e);
       }
@@ -191,6 +212,19 @@ public final class RouteTable {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("sbc.routes / sbc.next-hop: " + e.getMessage(), e);
     }
+  }
+
+  /** {@code auth { username, password-env, realm }}: a password itself is refused (it belongs in the environment). */
+  private static TrunkAuth auth(Config auth) {
+    if (auth.hasPath("password")) {
+      throw new IllegalArgumentException("auth: put the password in an environment variable and name it with "
+          + "password-env, not in the configuration");
+    }
+    if (!auth.hasPath("username") || !auth.hasPath("password-env")) {
+      throw new IllegalArgumentException("auth needs username and password-env");
+    }
+    return new TrunkAuth(auth.getString("username"), auth.getString("password-env"),
+        auth.hasPath("realm") ? auth.getString("realm") : "");
   }
 
   public NextHop select(String requestUser, String requestHost) {

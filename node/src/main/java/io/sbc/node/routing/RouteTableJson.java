@@ -25,14 +25,21 @@ public final class RouteTableJson {
   /** A read-only field of {@code GET /sbc/routes} that a PUT of the same document may carry. */
   public static final String SOURCE = "source";
   private static final Set<String> TABLE_FIELDS = Set.of("routes", "default-next-hop", SOURCE);
-  private static final List<String> ROUTE_FIELDS = List.of("name", "user-prefix", "host", "next-hop", "midcall-policy");
+  private static final List<String> ROUTE_FIELDS =
+      List.of("name", "user-prefix", "host", "next-hop", "midcall-policy", "trusted", "auth", "request-uri");
+  private static final Set<String> AUTH_FIELDS = Set.of("username", "password-env", "realm");
   private static final String SHAPE =
       "{\"routes\": [{\"name\": ..., \"user-prefix\": ..., \"host\": ..., \"next-hop\": \"sip:...\"}], "
           + "\"default-next-hop\": \"sip:...\"}";
 
   private RouteTableJson() {}
 
-  /** The table as JSON; every route with all five fields ({@code midcall-policy} null when it has none). */
+  /**
+   * The table as JSON; every route with its five basic fields ({@code midcall-policy} null when it
+   * has none), and {@code trusted}, {@code auth} and {@code request-uri} only when they differ from
+   * the default: a table without them stays readable by nodes that predate them (rolling upgrade).
+   * {@code auth} names the password's environment variable; no password is ever in the table.
+   */
   public static ObjectNode toJson(RouteTable table) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("default-next-hop", table.defaultHop().uri());
@@ -44,6 +51,20 @@ public final class RouteTableJson {
       route.put("host", r.host());
       route.put("next-hop", r.nextHop().uri());
       route.put("midcall-policy", r.midcallPolicy().map(MidcallPolicy::keyword).orElse(null));
+      if (r.trusted()) {
+        route.put("trusted", true);
+      }
+      r.auth().ifPresent(a -> {
+        ObjectNode auth = route.putObject("auth");
+        auth.put("username", a.username());
+        auth.put("password-env", a.passwordEnv());
+        if (!a.realm().isEmpty()) {
+          auth.put("realm", a.realm());
+        }
+      });
+      if (r.requestUri() != RequestUriForm.NEXT_HOP) {
+        route.put("request-uri", r.requestUri().keyword());
+      }
     }
     return out;
   }
@@ -110,12 +131,48 @@ public final class RouteTableJson {
     }
     try {
       String policy = text(json, "midcall-policy", at);
+      String form = text(json, "request-uri", "");
       return new RouteTable.Route(name, orEmpty(text(json, "user-prefix", at)), orEmpty(text(json, "host", at)),
           RouteTable.NextHop.parse(hop),
-          policy == null || policy.isBlank() ? Optional.empty() : Optional.of(MidcallPolicy.parse(policy)));
+          policy == null || policy.isBlank() ? Optional.empty() : Optional.of(MidcallPolicy.parse(policy)),
+          flag(json, "trusted"), auth(json.get("auth")),
+          form == null || form.isBlank() ? RequestUriForm.NEXT_HOP : RequestUriForm.parse(form));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(at + ": " + e.getMessage(), e);
     }
+  }
+
+  /** A boolean field, false when absent or null. */
+  private static boolean flag(JsonNode json, String field) {
+    JsonNode v = json.get(field);
+    if (v == null || v.isNull()) {
+      return false;
+    }
+    if (!v.isBoolean()) {
+      throw new IllegalArgumentException(field + " must be true or false, got " + v);
+    }
+    return v.booleanValue();
+  }
+
+  /** {@code {"username": ..., "password-env": ..., "realm": ...}}; a password itself is refused. */
+  private static Optional<TrunkAuth> auth(JsonNode json) {
+    if (json == null || json.isNull()) {
+      return Optional.empty();
+    }
+    if (!json.isObject()) {
+      throw new IllegalArgumentException("auth must be an object with username, password-env, realm");
+    }
+    if (json.has("password")) {
+      throw new IllegalArgumentException("auth: no password in the table; put it in an environment variable "
+          + "of every node and name it with password-env");
+    }
+    unknownFields(json, AUTH_FIELDS, "auth", "username, password-env, realm");
+    String user = text(json, "username", "auth");
+    String env = text(json, "password-env", "auth");
+    if (user == null || env == null) {
+      throw new IllegalArgumentException("auth needs username and password-env");
+    }
+    return Optional.of(new TrunkAuth(user, env, text(json, "realm", "auth")));
   }
 
   /** The string field, null when absent or null; an error when it is something else. */

@@ -27,6 +27,7 @@ public final class ClientTransaction {
   private int retries;
   private boolean provisional;
   private boolean cancelPending;
+  private java.util.List<String> cancelReasons = java.util.List.of();
   private Duration interval;
 
   ClientTransaction(String branch, SIPRequest request, byte[] bytes, Flow flow, Side side,
@@ -111,6 +112,24 @@ public final class ClientTransaction {
 
   public void cancelPending(boolean pending) {
     cancelPending = pending;
+  }
+
+  /** The CANCEL of this request (RFC 3261 §9.1), with its {@code Reason} values (RFC 3326). */
+  SIPRequest cancelRequest() throws javax.sip.SipException {
+    SIPRequest cancel = request.createCancelRequest();
+    for (String reason : cancelReasons) {
+      cancel.addHeader("Reason: " + reason); // values the parser read (or the SBC wrote): they parse
+    }
+    return cancel;
+  }
+
+  /** The {@code Reason} values (RFC 3326) the CANCEL of this INVITE carries, when one is sent. */
+  public java.util.List<String> cancelReasons() {
+    return cancelReasons;
+  }
+
+  public void cancelReasons(java.util.List<String> reasons) {
+    cancelReasons = java.util.List.copyOf(reasons);
   }
 
   Duration interval() {

@@ -14,6 +14,7 @@ import io.sbc.node.dialog.Leg;
 import io.sbc.node.dialog.SipFields;
 import io.sbc.node.routing.RouteTable;
 import io.sbc.protocol.Transport;
+import io.sbc.protocol.sdp.SessionBody;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.util.ArrayList;
@@ -89,23 +90,28 @@ public final class SipBuilder {
     return "sips:sbc@" + (local.isEmpty() ? sip.address().forTransport(Transport.TLS) : local);
   }
 
-  /** The SBC's name-addr for the B-leg From: the caller's display name and user, our host. */
+  /**
+   * The SBC's name-addr for the B-leg From: the caller's display name and user, our host; a
+   * number stays one ({@code ;user=phone}), a {@code tel:} URI is kept as it is (no host in it).
+   */
   public String hiddenAddress(SIPRequest aInvite) {
     javax.sip.address.Address from = aInvite.getFrom().getAddress();
-    String user = from.getURI() instanceof SipURI su && su.getUser() != null ? su.getUser() : "anonymous";
     String display = from.getDisplayName();
     String name = display == null ? "" : "\"" + display.replace("\"", "") + "\" ";
-    return name + "<sip:" + user + "@" + sip.advertisedHost() + ">";
+    if (from.getURI() instanceof javax.sip.address.TelURL tel) {
+      return name + "<" + tel + ">";
+    }
+    String user = from.getURI() instanceof SipURI su && su.getUser() != null ? su.getUser() : "anonymous";
+    boolean phone = from.getURI() instanceof SipURI su && "phone".equalsIgnoreCase(su.getUserParam());
+    return name + "<sip:" + user + "@" + sip.advertisedHost() + (phone ? ";user=phone" : "") + ">";
   }
 
-  /** The first INVITE on the B-leg, to the next hop, carrying the caller's body. */
-  public SIPRequest initialInvite(SIPRequest aInvite, Leg b, RouteTable.NextHop hop, String branch)
+  /**
+   * The first INVITE on the B-leg to {@code target} (its Request-URI; it is sent to the next hop
+   * whatever it says), carrying the caller's body.
+   */
+  public SIPRequest initialInvite(SIPRequest aInvite, Leg b, String target, RouteTable.NextHop hop, String branch)
       throws ParseException, InvalidArgumentException {
-    String user =
-        aInvite.getRequestURI() instanceof SipURI su && su.getUser() != null ? su.getUser() : null;
-    String target =
-        "sip:" + (user == null ? "" : user + "@") + hostPort(hop.host(), hop.port())
-            + (hop.transport() == Transport.UDP ? "" : ";transport=" + hop.transport().token());
     int maxForwards = aInvite.getMaxForwards() == null ? 70 : aInvite.getMaxForwards().getMaxForwards() - 1;
     SIPRequest invite =
         request(addresses.createURI(target), "INVITE", b, b.localCseq(), branch, hop.transport(),
@@ -354,12 +360,22 @@ public final class SipBuilder {
     msg.setContent(sdp.getBytes(StandardCharsets.UTF_8), headers.createContentTypeHeader("application", "sdp"));
   }
 
-  private static String unbracket(String host) {
-    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  /**
+   * Replaces the session description of a relayed body: inside a multipart body only its SDP part
+   * (the ISUP of SIP-I/SIP-T stays), else the whole body as {@code application/sdp}.
+   */
+  public void replaceSdp(SIPMessage msg, String sdp) throws ParseException {
+    ContentTypeHeader type = msg.getContentTypeHeader();
+    java.util.Optional<byte[]> multipart = type == null ? java.util.Optional.empty()
+        : SessionBody.withSdp(((SIPHeader) type).getHeaderValue(), msg.getRawContent(), sdp);
+    if (multipart.isPresent()) {
+      msg.setContent(multipart.get(), (ContentTypeHeader) type.clone());
+    } else {
+      setSdp(msg, sdp);
+    }
   }
 
-  private static String hostPort(String host, int port) {
-    String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    return h + ":" + port;
+  private static String unbracket(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 }

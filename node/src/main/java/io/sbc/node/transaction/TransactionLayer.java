@@ -41,6 +41,7 @@ public final class TransactionLayer {
   private final TransactionTimers timers;
   private final CallMetrics metrics;
   private final Logger log;
+  private RelayedHeaders relayedHeaders = RelayedHeaders.NONE;
 
   public TransactionLayer(String entityId, CallState call, Transactions transactions, Effects effects,
       SipBuilder build, LiveGateways gateways, TransactionTimers timers, CallMetrics metrics, Logger log) {
@@ -57,6 +58,10 @@ public final class TransactionLayer {
     this.log = log;
   }
 
+  /** Who decides the headers that cross with relayed messages beyond the fixed set (one per call). */
+  public void relayedHeaders(RelayedHeaders headers) {
+    this.relayedHeaders = headers;
+  }
 
   /** Timers B/F/H: how long a transaction may wait for its answer or ACK (64·T1). */
   public Duration timeout() {
@@ -95,6 +100,7 @@ public final class TransactionLayer {
     String toTag = own != null ? own.localTag() : SipBuilder.newTag();
     SIPResponse resp = build.response(req, status, reason, toTag, relayed, st.flow());
     String method = req.getMethod();
+    relayedHeaders.response(relayed, resp, st.side());
     if (customize != null) {
       customize.accept(resp);
     }
@@ -184,6 +190,7 @@ public final class TransactionLayer {
     call.setLeg(leg);
     String branch = SipBuilder.newBranch();
     SIPRequest req = build.inDialog(leg, method, leg.localCseq(), branch, source);
+    relayedHeaders.request(source, req, side);
     if (customize != null) {
       customize.accept(req);
     }
@@ -215,8 +222,7 @@ public final class TransactionLayer {
 
   public void sendCancel(ClientTransaction invite) throws Exception {
     invite.cancelPending(false);
-    SIPRequest cancel = invite.request().createCancelRequest();
-    sendRequest(call.leg(invite.side()), cancel, invite.branch(), null, false);
+    sendRequest(call.leg(invite.side()), invite.cancelRequest(), invite.branch(), null, false);
   }
 
   public void sendBye(Leg leg) throws Exception {

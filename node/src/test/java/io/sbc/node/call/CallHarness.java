@@ -70,6 +70,16 @@ final class CallHarness {
 
   /** With {@code routing} deciding whether a flow's gateway is usable and where it re-homes. */
   CallHarness(ActorTestKit kit, Config config, LiveGateways routing) {
+    this(kit, config, routing, System::getenv);
+  }
+
+  /** With {@code environment} as the process environment the call reads (route passwords). */
+  CallHarness(ActorTestKit kit, Config config, java.util.function.Function<String, String> environment) {
+    this(kit, config, LiveGateways.direct(), environment);
+  }
+
+  private CallHarness(ActorTestKit kit, Config config, LiveGateways routing,
+      java.util.function.Function<String, String> environment) {
     this.kit = kit;
     this.gateway = kit.createTestProbe();
     this.shard = kit.createTestProbe();
@@ -79,7 +89,7 @@ final class CallHarness {
     this.services = new CallServices(settings, routes::get, sessionTimer::get,
         new SipBuilder(settings.sip()), new CallIds("test"),
         gateway.ref(), new CallMetrics(registry), new AdmissionControl(0, 5),
-        route -> policy.get(), routing, woken::add);
+        route -> policy.get(), routing, woken::add, environment);
     int n = IDS.incrementAndGet();
     this.entityId = "harness-" + n;
     this.aCallId = "a-call-" + n + "@caller.example";
@@ -138,6 +148,48 @@ final class CallHarness {
     return bInvite;
   }
 
+  /**
+   * A request from A as text: {@code requestUri} and {@code from} (a name-addr) as given, the call's
+   * Call-ID, {@code extraHeaders} (lines ending in CRLF), a body of {@code contentType} (null: none).
+   */
+  String aText(String method, String requestUri, String from, String toTag, long cseq, String extraHeaders,
+      String contentType, String body) {
+    String b = body == null ? "" : body;
+    return method + " " + requestUri + " SIP/2.0\r\n"
+        + "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKa" + (++branches) + ";rport\r\n"
+        + "Max-Forwards: 70\r\n"
+        + "From: " + from + ";tag=a1\r\n"
+        + "To: <" + requestUri + ">" + (toTag == null ? "" : ";tag=" + toTag) + "\r\n"
+        + "Call-ID: " + aCallId + "\r\n"
+        + "CSeq: " + cseq + " " + method + "\r\n"
+        + "Contact: <sip:alice@127.0.0.1:5080>\r\n"
+        + extraHeaders + (body == null ? "" : "Content-Type: " + contentType + "\r\n")
+        + "Content-Length: " + b.getBytes(StandardCharsets.ISO_8859_1).length + "\r\n\r\n" + b;
+  }
+
+  /**
+   * An INVITE from A given as text (see {@link #aText}; its CSeq becomes A's): expects 100 Trying and
+   * returns the INVITE the SBC sent to B (null when the SBC answered A with a final instead).
+   */
+  SIPRequest inviteText(String text) {
+    SIPRequest sent = (SIPRequest) decode(text.getBytes(StandardCharsets.ISO_8859_1));
+    aCseq = sent.getCSeq().getSeqNumber();
+    send(text.getBytes(StandardCharsets.ISO_8859_1), fromA);
+    SIPMessage first = next();
+    if (first instanceof SIPResponse r && r.getStatusCode() != 100) {
+      lastToA = r;
+      return null;
+    }
+    GatewayCommand.Send toB = nextSend(Duration.ofSeconds(3));
+    bInviteFlow = toB.flow();
+    bInvite = (SIPRequest) decode(toB.bytes());
+    assertEquals("INVITE", bInvite.getMethod());
+    return bInvite;
+  }
+
+  /** The final response A got instead of a 100 in {@link #inviteText}. */
+  SIPResponse lastToA;
+
   /** B answers 200 (extra headers e.g. Session-Expires), A gets it and ACKs; returns A's 200. */
   SIPResponse answer(String extraHeaders) throws Exception {
     SIPResponse ok = response(bInvite, 200, "b1", extraHeaders, B_SDP);
@@ -145,7 +197,7 @@ final class CallHarness {
     SIPResponse aOk = (SIPResponse) next();
     assertEquals(200, aOk.getStatusCode(), aOk.toString());
     aToTag = aOk.getToTag();
-    send(aRequest("ACK", aToTag, "", null, 1), fromA);
+    send(aRequest("ACK", aToTag, "", null, aCseq), fromA);
     SIPRequest bAck = (SIPRequest) next();
     assertEquals("ACK", bAck.getMethod());
     return aOk;

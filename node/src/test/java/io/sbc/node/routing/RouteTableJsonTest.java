@@ -86,12 +86,12 @@ class RouteTableJsonTest {
     assertEquals("routes[0] (\"uk\"): unknown midcall-signaling policy 'sometimes'; expected one of passthru, "
             + "passthru-media-change, block, preserve-codec, none",
         error("{\"routes\": [{\"name\": \"uk\", \"next-hop\": \"sip:a\", \"midcall-policy\": \"sometimes\"}]}"));
-    assertEquals("routes[0] (\"uk\"): unknown field 'nexthop' (known: name, user-prefix, host, next-hop, midcall-policy)",
+    assertEquals("routes[0] (\"uk\"): unknown field 'nexthop' (known: name, user-prefix, host, next-hop, midcall-policy, trusted, auth, request-uri)",
         error("{\"routes\": [{\"name\": \"uk\", \"nexthop\": \"sip:a\"}]}"));
     assertEquals("routes[0]: name must be a string, got 7", error("{\"routes\": [{\"name\": 7, \"next-hop\": \"sip:a\"}]}"));
     assertEquals("routes[0] (\"uk\"): next-hop must be a string, got [\"sip:a\"]",
         error("{\"routes\": [{\"name\": \"uk\", \"next-hop\": [\"sip:a\"]}]}"));
-    assertEquals("routes[0]: expected an object with name, user-prefix, host, next-hop, midcall-policy",
+    assertEquals("routes[0]: expected an object with name, user-prefix, host, next-hop, midcall-policy, trusted, auth, request-uri",
         error("{\"routes\": [\"sip:a\"]}"));
     assertEquals("routes is missing: expected {\"routes\": [{\"name\": ..., \"user-prefix\": ..., \"host\": ..., "
         + "\"next-hop\": \"sip:...\"}], \"default-next-hop\": \"sip:...\"}", error("{\"default-next-hop\": \"sip:a\"}"));
@@ -99,6 +99,44 @@ class RouteTableJsonTest {
     assertEquals("unknown field 'rotues' (known: routes, default-next-hop)", error("{\"rotues\": []}"));
     assertEquals("default-next-hop: next hop must be a sip: or sips: URI (e.g. sip:10.0.0.1:5060;transport=tcp), got 'x'",
         error("{\"routes\": [], \"default-next-hop\": \"x\"}"));
+  }
+
+  @Test
+  void trustCredentialsAndRequestUriFormAppearOnlyWhenSet() throws Exception {
+    RouteTable table = new RouteTable(List.of(
+        new RouteTable.Route("trunk", "+49", "", NextHop.parse("sip:10.0.0.1"), Optional.empty(), true,
+            Optional.of(new TrunkAuth("sbc", "TRUNK1_PASSWORD", "carrier.example")), RequestUriForm.AS_RECEIVED),
+        new RouteTable.Route("plain", "", "", NextHop.parse("sip:10.0.0.2"), Optional.empty())),
+        NextHop.parse("sip:127.0.0.1:5090"));
+    String json = RouteTableJson.toJson(table).toString();
+    assertEquals("{\"default-next-hop\":\"sip:127.0.0.1:5090\",\"routes\":["
+        + "{\"name\":\"trunk\",\"user-prefix\":\"+49\",\"host\":\"\",\"next-hop\":\"sip:10.0.0.1:5060\","
+        + "\"midcall-policy\":null,\"trusted\":true,\"auth\":{\"username\":\"sbc\",\"password-env\":\"TRUNK1_PASSWORD\","
+        + "\"realm\":\"carrier.example\"},\"request-uri\":\"as-received\"},"
+        + "{\"name\":\"plain\",\"user-prefix\":\"\",\"host\":\"\",\"next-hop\":\"sip:10.0.0.2:5060\","
+        + "\"midcall-policy\":null}]}", json);
+    assertEquals(table, parse(json));
+    RouteTable.Route tel = parse("{\"routes\": [{\"next-hop\": \"sip:a\", \"request-uri\": \"TEL\", \"trusted\": false,"
+        + " \"auth\": null}]}").all().get(0);
+    assertEquals(RequestUriForm.TEL, tel.requestUri());
+    assertEquals(Optional.empty(), tel.auth());
+  }
+
+  @Test
+  void aPasswordIsNeverTakenIntoTheTable() {
+    assertEquals("routes[0] (\"t\"): auth: no password in the table; put it in an environment variable of every node "
+        + "and name it with password-env",
+        error("{\"routes\": [{\"name\": \"t\", \"next-hop\": \"sip:a\", \"auth\": {\"username\": \"u\", \"password\": \"p\"}}]}"));
+    assertEquals("routes[0] (\"t\"): auth needs username and password-env",
+        error("{\"routes\": [{\"name\": \"t\", \"next-hop\": \"sip:a\", \"auth\": {\"username\": \"u\"}}]}"));
+    assertEquals("routes[0] (\"t\"): auth: password-env must name an environment variable (letters, digits, _), got 'A-B'",
+        error("{\"routes\": [{\"name\": \"t\", \"next-hop\": \"sip:a\", \"auth\": {\"username\": \"u\", \"password-env\": \"A-B\"}}]}"));
+    assertEquals("routes[0] (\"t\"): auth: unknown field 'user' (known: username, password-env, realm)",
+        error("{\"routes\": [{\"name\": \"t\", \"next-hop\": \"sip:a\", \"auth\": {\"user\": \"u\"}}]}"));
+    assertEquals("routes[0] (\"t\"): trusted must be true or false, got \"yes\"",
+        error("{\"routes\": [{\"name\": \"t\", \"next-hop\": \"sip:a\", \"trusted\": \"yes\"}]}"));
+    assertEquals("routes[0] (\"t\"): unknown request-uri 'sips' (next-hop, tel or as-received)",
+        error("{\"routes\": [{\"name\": \"t\", \"next-hop\": \"sip:a\", \"request-uri\": \"sips\"}]}"));
   }
 
   @Test

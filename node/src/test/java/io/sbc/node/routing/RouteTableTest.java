@@ -44,6 +44,25 @@ class RouteTableTest {
   }
 
   @Test
+  void numbersMatchPrefixesWithoutVisualSeparators() {
+    RouteTable routes = RouteTable.create(ConfigFactory.parseString(
+        "next-hop = \"sip:127.0.0.1:5070\"\n"
+            + "routes = [ { name = de, user-prefix = \"+49-30\", next-hop = \"sip:127.0.0.1:5080\", trusted = true,"
+            + "             request-uri = tel, auth { username = sbc, password-env = TRUNK_PW } } ]"));
+    RouteTable.Route de = routes.route(io.sbc.protocol.uri.RequestTarget.number("+49 (30) 123-456"), "");
+    assertEquals("de", de.name());
+    assertEquals(true, de.trusted());
+    assertEquals(RequestUriForm.TEL, de.requestUri());
+    assertEquals(new TrunkAuth("sbc", "TRUNK_PW", ""), de.auth().orElseThrow());
+    assertEquals("de", routes.route("+4930", "").name(), "the prefix written with separators");
+    assertEquals(RouteTable.DEFAULT_ROUTE, routes.route("+4940", "").name());
+    assertEquals("de (user +49-30*, any host) -> sip:127.0.0.1:5080, trusted, authenticates as sbc, request-uri tel",
+        de.describe());
+    assertThrows(IllegalArgumentException.class, () -> RouteTable.create(ConfigFactory.parseString(
+        "next-hop = \"sip:127.0.0.1:5070\"\nroutes = [ { next-hop = \"sip:a:1\", auth { username = u, password = p } } ]")));
+  }
+
+  @Test
   void routePolicyOverridesResolveInCubeOrder() {
     RouteTable routes = RouteTable.create(ConfigFactory.parseString(
         "next-hop = \"sip:127.0.0.1:5070\"\n"
