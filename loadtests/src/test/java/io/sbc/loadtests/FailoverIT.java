@@ -92,7 +92,8 @@ class FailoverIT {
           uac.close();
         }
       }
-      uas.close();
+      // A BYE still unanswered when this callee goes would be resent to the next test's callee on the port.
+      uas.awaitOrClose(30);
     }
     Thread.sleep(4000); // the warm-up calls' entities stop after their linger time
   }

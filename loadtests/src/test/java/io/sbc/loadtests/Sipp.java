@@ -90,9 +90,14 @@ final class Sipp implements AutoCloseable {
           uac.await(90);
         }
       }
-      if (uas.isAlive() && !uas.process.waitFor(30, TimeUnit.SECONDS)) {
-        uas.close();
-      }
+      uas.awaitOrClose(30);
+    }
+  }
+
+  /** Lets SIPp finish by itself for up to {@code seconds}, then stops it; for callees whose result does not count. */
+  void awaitOrClose(long seconds) throws Exception {
+    if (process.isAlive() && !process.waitFor(seconds, TimeUnit.SECONDS)) {
+      close();
     }
   }
 
