@@ -51,8 +51,12 @@ final class Inbound {
     this.self = self;
   }
 
-  ChannelHandler datagrams() {
-    return new UdpHandler();
+  /**
+   * The UDP handler; {@code maxMessageBytes} is the largest message taken, the socket reads one
+   * byte more so that a larger datagram shows as such instead of as a truncated message.
+   */
+  ChannelHandler datagrams(int maxMessageBytes) {
+    return new UdpHandler(maxMessageBytes);
   }
 
   ChannelHandler stream(Transport transport, String connectionId) {
@@ -127,6 +131,30 @@ final class Inbound {
     return true;
   }
 
+  /**
+   * RFC 3261 §21.5.12: a datagram over {@code sbc.sip.max-message-size} is refused with 513 when it
+   * is a request whose headers were within the limit, else dropped; never read as a shorter message.
+   */
+  private void onTooLarge(byte[] truncated, Flow flow, Function<byte[], ChannelFuture> reply) {
+    stats.received.increment();
+    stats.traffic.parseError(flow.transport());
+    if (SipCodec.decode(truncated) instanceof DecodeResult.Rejected rejected && rejected.answer().isPresent()) {
+      SIPResponse tooLarge = rejected.answer().get();
+      try {
+        tooLarge.setStatusCode(513);
+        tooLarge.setReasonPhrase("Message Too Large");
+        stats.badRequestsAnswered.increment();
+        log.info("answering 513 to {}: datagram over {} bytes", flow, truncated.length);
+        answer(reply, flow, SipCodec.encode(tooLarge));
+        return;
+      } catch (java.text.ParseException e) {
+        log.debug("no 513 for {}: {}", flow, e.toString());
+      }
+    }
+    stats.dropped.increment();
+    log.info("dropping a datagram over {} bytes from {}", truncated.length, flow);
+  }
+
   /** Writes the gateway's own answer and counts it like any message sent. */
   private void answer(Function<byte[], ChannelFuture> reply, Flow flow, byte[] bytes) {
     MessageLabels labels = MessageLabels.ofWire(bytes);
@@ -144,6 +172,12 @@ final class Inbound {
   }
 
   private final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+    private final int maxMessageBytes;
+
+    UdpHandler(int maxMessageBytes) {
+      this.maxMessageBytes = maxMessageBytes;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
       ByteBuf content = packet.content();
@@ -157,11 +191,10 @@ final class Inbound {
       long receivedAt = System.currentTimeMillis();
       String host = sender.getAddress().getHostAddress();
       Flow flow = new Flow(Transport.UDP, host, sender.getPort(), "", self.get(), address.hostPort());
-      boolean queued = lanes.submit(bytes, () -> onDecoded(
-          SipCodec.decode(bytes),
-          flow,
-          receivedAt,
-          reply -> ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(reply), sender))));
+      Function<byte[], ChannelFuture> reply = r -> ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(r), sender));
+      boolean queued = bytes.length > maxMessageBytes
+          ? lanes.submit(bytes, () -> onTooLarge(java.util.Arrays.copyOf(bytes, maxMessageBytes), flow, reply))
+          : lanes.submit(bytes, () -> onDecoded(SipCodec.decode(bytes), flow, receivedAt, reply));
       if (!queued) {
         stats.received.increment();
         stats.dropped.increment();

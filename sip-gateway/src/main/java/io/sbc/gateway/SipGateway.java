@@ -86,8 +86,8 @@ public final class SipGateway implements AutoCloseable {
             .option(ChannelOption.SO_SNDBUF, settings.udpBufferBytes())
             // Netty reads datagrams into 2,048-byte buffers by default and cuts what is longer:
             // an INVITE with an Identity header or a video/ICE SDP would arrive truncated
-            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(settings.maxMessageBytes()))
-            .handler(inbound.datagrams())
+            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(settings.maxMessageBytes() + 1))
+            .handler(inbound.datagrams(settings.maxMessageBytes()))
             .bind(local)
             .sync()
             .channel();

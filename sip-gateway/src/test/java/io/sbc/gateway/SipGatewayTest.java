@@ -103,6 +103,39 @@ class SipGatewayTest {
   }
 
   @Test
+  void aDatagramOverTheConfiguredMaximumIsAnswered513NotReadAsAShorterMessage() throws Exception {
+    int small = freePort();
+    GatewaySettings p = plain(small);
+    GatewaySettings limited = new GatewaySettings(p.host(), small, p.advertisedHost(), 1, 2, 1000, 4096,
+        p.udpBufferBytes(), p.connectTimeoutMillis(), 0, p.tls());
+    SipGateway strict = new SipGateway(limited, (m, f, at) -> inbound.add(new Received(m, f)), stats, admission);
+    strict.start(null);
+    try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      client.setSoTimeout(5000);
+      String body = "x".repeat(6000);
+      byte[] big = invite("big-2").replace("Content-Length: 0\r\n\r\n",
+          "Content-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+          .getBytes(StandardCharsets.UTF_8);
+      client.send(new DatagramPacket(big, big.length, new InetSocketAddress("127.0.0.1", small)));
+      String text = receive(client);
+      assertTrue(text.startsWith("SIP/2.0 513 Message Too Large"), text);
+      assertTrue(text.contains("Call-ID: big-2"), text);
+      assertNull(inbound.poll(300, TimeUnit.MILLISECONDS), "nothing of it reaches the calls");
+      // exactly at the limit is still a message
+      String fits = invite("big-3");
+      String pad = "y".repeat(4096 - fits.length() - "Content-Type: text/plain\r\nContent-Length: 0000\r\n".length()
+          + "Content-Length: 0\r\n".length());
+      String exact = fits.replace("Content-Length: 0\r\n\r\n",
+          "Content-Type: text/plain\r\nContent-Length: " + pad.length() + "\r\n\r\n" + pad);
+      assertEquals(4096, exact.getBytes(StandardCharsets.UTF_8).length);
+      client.send(new DatagramPacket(exact.getBytes(StandardCharsets.UTF_8), 4096, new InetSocketAddress("127.0.0.1", small)));
+      assertNotNull(inbound.poll(5, TimeUnit.SECONDS), "a datagram of exactly the maximum is taken");
+    } finally {
+      strict.close();
+    }
+  }
+
+  @Test
   void udpWithoutRportGetsReceivedOnlyWhenHostDiffers() throws Exception {
     try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
       client.send(datagram(options("127.0.0.1", client.getLocalPort(), "")));
