@@ -165,7 +165,8 @@ class FailoverIT {
       int exit = frozen.awaitExit(30);
       String why = uac1.diagnostics() + "\n" + uac2.diagnostics() + "\n" + uas.diagnostics()
           + "\n--- node 3\n" + frozen.tail();
-      assertTrue(exit >= 0, "the resumed node must stop itself, it was downed\n" + why);
+      assertEquals(5, exit, "the resumed node must stop itself at once, its pause fence closed\n" + why);
+      assertTrue(Files.readString(frozen.log).contains("fenced: this process was stopped for"), frozen.tail());
       assertEquals(0, uac1.await(120), why);
       assertEquals(0, uac2.await(120), why);
       assertEquals(calls, uac1.stat("SuccessfulCall(C)"), why);
@@ -248,6 +249,9 @@ class FailoverIT {
         recovered = recoveredCalls() - recoveredBefore;
       }
       assertTrue(recovered >= onVictim, recovered + " calls recovered, " + onVictim + " were on the killed node\n" + why);
+      // downed by the dead-member probe (its cluster port refused connections), not after the SBR's wait
+      assertTrue(Files.readString(nodes.get(0).log).contains("is gone: its cluster port refused")
+          || Files.readString(nodes.get(2).log).contains("is gone: its cluster port refused"), why.toString());
       // The silent calls: BYE on both legs by the deadline (24 s - 8 s after the answer) plus slack.
       assertEquals(0, silentExit, silentUac.diagnostics() + "\n" + silentUas.diagnostics());
       assertEquals(0, silentUas.await(30), silentUas.diagnostics());

@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sbc.gateway.AdmissionControl;
+import io.sbc.gateway.Fence;
+import io.sbc.node.cluster.ClusterGuards;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.gateway.SipGateway;
 import io.sbc.gateway.tls.SipTls;
@@ -68,6 +70,7 @@ public final class Main {
   static final int EXIT_BAD_CONFIG = 2;
   static final int EXIT_JOURNAL_UNAVAILABLE = 3;
   static final int EXIT_SIP_BIND_FAILED = 4;
+  static final int EXIT_FENCED = 5;
 
   private Main() {}
 
@@ -135,7 +138,13 @@ public final class Main {
     // while the cluster handshake runs, and before the sockets open and /ready can turn true
     warmUp(config.getInt("sbc.warm-up.rounds"), config.getDuration("sbc.warm-up.max-time").toMillis());
     MeterRegistry registry = NodeMetrics.get(system).registry();
-    AdmissionControl admission = initAdmission(settings, registry);
+    Fence fence = ClusterGuards.fence(config, pause -> {
+      log.error("fenced: this process was stopped for {} ms, long enough for the cluster to have downed it and "
+          + "moved its calls; it drops all SIP and exits ({})", pause.toMillis(), EXIT_FENCED);
+      flushLogs();
+      Runtime.getRuntime().halt(EXIT_FENCED); // no leave, no hand-off: its calls may already live elsewhere
+    });
+    AdmissionControl admission = initAdmission(settings, registry, fence);
     CallIds callIds = new CallIds(settings.clusterSecret());
     AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
     SipGateway gateway = settings.gateway()
@@ -154,6 +163,7 @@ public final class Main {
         entityId -> region.get().tell(new ShardingEnvelope<>(entityId, new CallEntity.Wake())));
     region.set(CallSharding.init(system, services));
     ClusterMeters.start(system, CallEntity.ENTITY_KEY, registry, Duration.ofSeconds(5));
+    ClusterGuards.start(system, config, fence);
     ManagementContext management = ManagementContext.get(system);
     management.bind(new ManagementContext.Parts(system, settings, policyStore, routeStore, timerStore, policies,
         admission, region.get()));
@@ -206,10 +216,10 @@ public final class Main {
   }
 
   /** Overload protection for new INVITEs, with its figures on /metrics. */
-  private static AdmissionControl initAdmission(SbcSettings settings, MeterRegistry registry) {
+  private static AdmissionControl initAdmission(SbcSettings settings, MeterRegistry registry, Fence fence) {
     AdmissionControl admission = new AdmissionControl(
         settings.admission().maxProcessingLag().toMillis(),
-        (int) settings.admission().retryAfter().toSeconds());
+        (int) settings.admission().retryAfter().toSeconds(), fence);
     FunctionCounter.builder("sbc_calls_refused_overload", admission, AdmissionControl::rejected).register(registry);
     FunctionCounter.builder("sbc_calls_refused_draining", admission, AdmissionControl::refusedDraining).register(registry);
     Gauge.builder("sbc_processing_lag_ms", admission, AdmissionControl::averageLagMillis).register(registry);

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
  * so refusing new work there keeps admitted calls within their timers instead of letting the
  * whole node slide into a retransmission collapse. An operator may also drain the node: new
  * INVITEs then get the 503 whatever the lag, so callers retry on another node while the calls
- * already up go on.
+ * already up go on. Its {@link Fence} says whether the node may touch SIP at all.
  */
 public final class AdmissionControl {
   /** Weight of one sample in the moving average: reacts within a few hundred messages. */
@@ -24,9 +24,15 @@ public final class AdmissionControl {
   private final LongAdder rejected = new LongAdder();
   private final LongAdder refusedDraining = new LongAdder();
   private volatile boolean draining;
+  private final Fence fence;
 
   /** @param maxLagMillis 0 disables the limit */
   public AdmissionControl(long maxLagMillis, int retryAfterSeconds) {
+    this(maxLagMillis, retryAfterSeconds, Fence.open());
+  }
+
+  public AdmissionControl(long maxLagMillis, int retryAfterSeconds, Fence fence) {
+    this.fence = fence;
     if (maxLagMillis < 0 || retryAfterSeconds < 0) {
       throw new IllegalArgumentException("admission limits must not be negative");
     }
@@ -46,6 +52,10 @@ public final class AdmissionControl {
 
   public double averageLagMillis() {
     return Double.longBitsToDouble(averageLagBits.get());
+  }
+
+  public Fence fence() {
+    return fence;
   }
 
   /** Stops ({@code true}) or resumes taking new calls on this node. */

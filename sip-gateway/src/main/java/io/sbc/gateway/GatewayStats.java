@@ -15,6 +15,8 @@ public final class GatewayStats {
   /** Sends while the sockets are not open (not bound yet, or closed by a leaving node), dropped like lost datagrams. */
   public final LongAdder droppedNotOpen = new LongAdder();
   public final LongAdder keepAlives = new LongAdder();
+  /** Messages read or to be sent while the node's {@link Fence} was closed: dropped. */
+  public final LongAdder fenced = new LongAdder();
   /** RFC 3261 §18.1.1: requests too large for UDP sent over TCP instead. */
   public final LongAdder largeRequestsOverTcp = new LongAdder();
   /** ... and those sent over UDP after all, because no TCP connection could be made. */

@@ -161,6 +161,16 @@ final class Inbound {
     reply.apply(bytes).addListener(f -> outcome.report(f.isSuccess(), f.cause(), flow, labels, null));
   }
 
+  /** While the node's {@link Fence} is closed what it reads is dropped unseen, as a lost datagram. */
+  private boolean fenced() {
+    if (!admission.fence().closed()) {
+      return false;
+    }
+    stats.received.increment();
+    stats.fenced.increment();
+    return true;
+  }
+
   /** RFC 5626 §4.4.1 / common practice: a datagram of only CR/LF is a keep-alive, not SIP. */
   private static boolean isKeepAlive(byte[] bytes) {
     for (byte b : bytes) {
@@ -180,6 +190,9 @@ final class Inbound {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      if (fenced()) {
+        return;
+      }
       ByteBuf content = packet.content();
       byte[] bytes = new byte[content.readableBytes()];
       content.getBytes(content.readerIndex(), bytes);
@@ -219,6 +232,9 @@ final class Inbound {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DecodeResult result) {
+      if (fenced()) {
+        return;
+      }
       InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
       Flow flow = new Flow(transport, remote.getAddress().getHostAddress(), remote.getPort(), connectionId,
           self.get(), address.forTransport(transport));

@@ -38,6 +38,7 @@ public final class SipGateway implements AutoCloseable {
   private final GatewaySettings settings;
   private final Optional<SipTls> tls;
   private final GatewayStats stats;
+  private final AdmissionControl admission;
   private final EventLoopGroup group;
   private final DecodeLanes lanes;
   private final WriteOutcome outcome;
@@ -69,6 +70,7 @@ public final class SipGateway implements AutoCloseable {
     this.group = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
     this.lanes = new DecodeLanes(settings.decodeThreads(), settings.decodeQueue());
     this.outcome = new WriteOutcome(stats);
+    this.admission = admission;
     this.inbound = new Inbound(this.settings.address(), sink, stats, admission, lanes, outcome, () -> self);
     this.streams = new StreamConnections(group, settings, tls, stats, inbound::stream);
     this.largeRequests = new LargeRequests(settings.udpMtuThreshold());
@@ -130,6 +132,10 @@ public final class SipGateway implements AutoCloseable {
       // datagram (their retransmissions, re-homed once this node is gone, follow); failing the
       // send instead would fail their transactions, and throwing would stop the gateway actor.
       stats.droppedNotOpen.increment();
+      return;
+    }
+    if (admission.fence().closed()) {
+      stats.fenced.increment(); // a node that may have been replaced says nothing more
       return;
     }
     MessageLabels labels = MessageLabels.ofWire(bytes);

@@ -117,23 +117,20 @@ public final class CallWaker {
     return waker;
   }
 
-  /** How long shards of a removed node wait before moving: down-removal-margin, else stable-after. */
+  /** How long shards of a removed node wait before moving (see {@code SbcDowningProvider}). */
   public static Duration removalMargin(Config config) {
-    String margin = config.getString("pekko.cluster.down-removal-margin");
-    return margin.equals("off")
-        ? config.getDuration("pekko.cluster.split-brain-resolver.stable-after")
-        : config.getDuration("pekko.cluster.down-removal-margin");
+    return config.getDuration("sbc.cluster.down-removal-margin");
   }
 
   /**
    * When to sweep after a removal. The shard coordinator hands a removed node's shards out only
-   * after the cluster's down-removal margin (the SBR's stable-after unless set), so that a downed
+   * after the cluster's down-removal margin (sbc.cluster.down-removal-margin), so that a downed
    * minority has stopped its entities first; until then a Wake sent to a region that still caches
-   * the dead home is lost. So: shortly after the margin, and again later for whatever that missed
+   * the dead home is lost. So: a second after the margin (regions drop a dead home when they see its region terminate), and again later for whatever that missed
    * (waking a live entity costs one message).
    */
   static Duration[] afterRemoval(Duration removalMargin) {
-    return new Duration[] {removalMargin.plusSeconds(2), removalMargin.plusSeconds(10)};
+    return new Duration[] {removalMargin.plusSeconds(1), removalMargin.plusSeconds(10)};
   }
 
   private sealed interface Msg {}

@@ -50,6 +50,8 @@ public final class GatewayMeters implements SipTraffic {
         "sends while this node's SIP sockets were not open (not bound yet, or closed as it left), dropped like lost datagrams",
         stats.droppedNotOpen);
     adder(registry, "sbc_sip_keepalives", "CRLF keep-alives received", stats.keepAlives);
+    adder(registry, "sbc_sip_fenced", "messages dropped, read or to be sent, while the node was fenced "
+        + "(no majority reachable, or resumed after a pause the cluster may have downed it for)", stats.fenced);
     adder(registry, "sbc_sip_large_requests_over_tcp",
         "requests over the UDP size threshold sent over TCP instead (RFC 3261 18.1.1)", stats.largeRequestsOverTcp);
     adder(registry, "sbc_sip_large_requests_back_to_udp",

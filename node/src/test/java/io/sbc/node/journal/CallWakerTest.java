@@ -9,12 +9,12 @@ import org.junit.jupiter.api.Test;
 
 class CallWakerTest {
   @Test
-  void theWakerSweepsAfterTheRemovalMarginOfTheSplitBrainResolver() {
+  void theWakerSweepsAfterTheRemovalMarginTheDowningProviderUses() {
     Config app = ConfigFactory.load();
-    assertEquals(Duration.ofSeconds(5), CallWaker.removalMargin(app), "stable-after when down-removal-margin is off");
+    assertEquals(Duration.ZERO, CallWaker.removalMargin(app), "shards of a downed node move at once by default");
     assertEquals(Duration.ofSeconds(2),
-        CallWaker.removalMargin(ConfigFactory.parseString("pekko.cluster.down-removal-margin = 2s").withFallback(app)));
-    assertEquals(java.util.List.of(Duration.ofSeconds(7), Duration.ofSeconds(15)),
+        CallWaker.removalMargin(ConfigFactory.parseString("sbc.cluster.down-removal-margin = 2s").withFallback(app)));
+    assertEquals(java.util.List.of(Duration.ofSeconds(6), Duration.ofSeconds(15)),
         java.util.List.of(CallWaker.afterRemoval(Duration.ofSeconds(5))));
   }
 }
