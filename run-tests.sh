@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests (surefire) and integration tests that start real node JVMs, SIPp
 # processes and private PostgreSQL servers (failsafe). Installs what is missing first: SIPp
-# (Debian package sip-tester) and the PostgreSQL server (package postgresql; the tests run their
-# own instances with initdb/pg_ctl on loopback ports, never the system one).
+# (Debian package sip-tester), the PostgreSQL server (package postgresql; the tests run their
+# own instances with initdb/pg_ctl on loopback ports, never the system one) and Kamailio (package
+# kamailio: the cluster's front, run by the tests as their own process on loopback ports).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 missing=()
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[[ -x /usr/sbin/kamailio ]] || missing+=(kamailio)
 if (( ${#missing[@]} > 0 )); then
   echo "installing ${missing[*]}..." >&2
   sudo_cmd=""

@@ -17,6 +17,10 @@
 #   SBC_NODE_CONFIG        config file passed as -Dconfig.file (start it with
 #                          include classpath("application.conf")) [none]
 #   SBC_JAVA_OPTS          JVM options of every node [-Xms256m -Xmx512m]
+#   SBC_FRONT              the cluster's one SIP address, a stateless Kamailio dispatcher
+#                          (deploy/front, Debian package 'kamailio'): on or off [on]
+#   SBC_FRONT_PORT         its UDP port on 127.0.0.1 [5000]; the nodes hand it their requests
+#                          to peers on SBC_FRONT_PORT+1 (README, "One address")
 # The same SBC_CLUSTER_DIR must be given to deploy/stop-cluster.sh.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -72,12 +76,22 @@ if [[ -z "$jar" ]]; then
   jar=$(ls "$root"/node/target/sbc-node-*-all.jar | head -n 1)
 fi
 
+front_env=()
+if [[ ${SBC_FRONT:-on} == on ]]; then
+  front_port=${SBC_FRONT_PORT:-5000}
+  nodes=()
+  for i in $(seq 1 "$n"); do nodes+=("127.0.0.1:$((sip_base + sip_step * (i - 1)))"); done
+  front_pid=$("$root/deploy/front/start-front.sh" 127.0.0.1 "$front_port" $((front_port + 1)) "$dir/front" "${nodes[@]}")
+  echo "front $front_pid" >> "$dir/pids"
+  front_env=(SBC_SIP_FRONT=127.0.0.1:$front_port SBC_SIP_FRONT_EGRESS=127.0.0.1:$((front_port + 1)))
+fi
+
 for i in $(seq 1 "$n"); do
   sip=$((sip_base + sip_step * (i - 1))); http=$((http_base + i - 1)); cluster=$((cluster_base + i - 1))
   mkdir -p "$dir/node-$i"
   SBC_SIP_PORT=$sip SBC_SIP_TLS_PORT=$((sip + 1)) SBC_HTTP_PORT=$http SBC_CLUSTER_PORT=$cluster SBC_SEED_NODES=127.0.0.1:$cluster_base \
   SBC_JOURNAL=postgres SBC_JDBC_URL="jdbc:postgresql://127.0.0.1:$pg_port/sbc" SBC_JDBC_USER=sbc SBC_JDBC_PASSWORD=sbc \
-  SBC_DATA_DIR="$dir/node-$i" \
+  SBC_DATA_DIR="$dir/node-$i" env ${front_env[@]+"${front_env[@]}"} \
     nohup java ${SBC_JAVA_OPTS:--Xms256m -Xmx512m} \
       --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
       ${config_opt[@]+"${config_opt[@]}"} -jar "$jar" >"$dir/node-$i.log" 2>&1 &
@@ -97,3 +111,6 @@ for i in $(seq 1 "$n"); do
   echo "node-$i ready: SIP 127.0.0.1:$((sip_base + sip_step * (i - 1))), HTTP 127.0.0.1:$http, cluster 127.0.0.1:$((cluster_base + i - 1))"
 done
 echo "journal: PostgreSQL on 127.0.0.1:$pg_port (database sbc, user sbc); PIDs in $dir/pids"
+if [[ ${SBC_FRONT:-on} == on ]]; then
+  echo "front: the cluster's one SIP address is 127.0.0.1:$front_port (UDP; log $dir/front/front.log)"
+fi

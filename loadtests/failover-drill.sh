@@ -3,7 +3,7 @@
 # through all three gateways, one node killed with kill -9; writes a Markdown report.
 #
 # Usage:
-#   loadtests/failover-drill.sh [--calls N] [--hold SECONDS] [--victim 1|2|3] [--no-move]
+#   loadtests/failover-drill.sh [--calls N] [--hold SECONDS] [--victim 1|2|3] [--direct [--no-move]]
 #                               [--session-expires DURATION] [--report FILE] [--keep]
 #
 #   --calls N             fail-over calls, spread evenly over the gateways (default 300)
@@ -11,7 +11,11 @@
 #                         a second; the kill happens early in it (default 40: the probes must
 #                         outlast the fail-over, about 20 s)
 #   --victim 1|2|3        node killed with kill -9 (default 2)
-#   --no-move             place no calls through the victim's gateway (calls spread over the two
+#   --direct              no front: each caller sends to one node's gateway and the victim's callers
+#                         move to a survivor after their ACK (default: every caller knows only the
+#                         cluster's one address, the Kamailio front of deploy/front on 127.0.0.1:6000,
+#                         and nobody moves)
+#   --no-move             with --direct: place no calls through the victim's gateway (calls spread over the two
 #                         others); default: its callers send everything after their ACK to a
 #                         surviving gateway (as behind a shared address in front of the cluster)
 #   --session-expires D   SBC_SESSION_EXPIRES (default 30s: the SBC is the refresher of both legs
@@ -59,6 +63,7 @@ CALLS=300
 HOLD=40
 VICTIM=2
 NO_MOVE=0
+FRONT=1
 SESSION_EXPIRES=30s
 REPORT="$SCRIPT_DIR/reports/failover-drill.md"
 KEEP=0
@@ -71,6 +76,7 @@ while [[ $# -gt 0 ]]; do
     --hold) need_arg "$@"; HOLD=$2; shift 2 ;;
     --victim) need_arg "$@"; VICTIM=$2; shift 2 ;;
     --no-move) NO_MOVE=1; shift ;;
+    --direct) FRONT=0; shift ;;
     --session-expires) need_arg "$@"; SESSION_EXPIRES=$2; shift 2 ;;
     --report) need_arg "$@"; REPORT=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
@@ -82,6 +88,8 @@ done
 [[ $HOLD =~ ^[0-9]+$ && $HOLD -ge 1 ]] || die "--hold must be a positive integer (seconds)"
 [[ $VICTIM =~ ^[123]$ ]] || die "--victim must be 1, 2 or 3"
 [[ $SESSION_EXPIRES =~ ^[0-9]+(s|m|min)?$ ]] || die "--session-expires: e.g. 30s or 1800s"
+((FRONT == 0 || NO_MOVE == 0)) || die "--no-move needs --direct"
+((FRONT == 0)) || command -v kamailio >/dev/null || die "kamailio not found (apt-get install kamailio), or use --direct"
 for tool in sipp curl java psql awk; do command -v "$tool" >/dev/null || die "$tool not found"; done
 PG_BIN=$(pg_bin)
 [[ -n $PG_BIN && -x $PG_BIN/initdb ]] || die "PostgreSQL server not installed (apt-get install postgresql)"
@@ -89,6 +97,7 @@ PG_BIN=$(pg_bin)
 # ---------------------------------------------------------------- layout
 NODES=3
 SIP_BASE=6060; SIP_STEP=100; HTTP_BASE=8658; CLUSTER_BASE=7455; PG_PORT=25432
+FRONT_PORT=6000           # the cluster's one address (UDP); its egress for the nodes is 6001
 UAS_PORT=6070; SILENT_UAS_PORT=6071; WARM_UAS_PORT=6072
 UAC_PORT_BASE=6080        # 6081..6083 drill callers, 6084 silent caller, 6085..6087 warm-up callers
 MEDIA_BASE=6400           # SIPp instance k: -mp 6400+10k
@@ -96,6 +105,7 @@ RATE=20                   # calls/s per caller
 SILENT_CALLS=30
 SILENT_SE=24
 sip_port() { echo $((SIP_BASE + SIP_STEP * ($1 - 1))); }
+entry_port() { if ((FRONT)); then echo "$FRONT_PORT"; else sip_port "$1"; fi; } # where caller i sends its INVITE
 http_port() { echo $((HTTP_BASE + $1 - 1)); }
 
 SURVIVORS=()
@@ -173,6 +183,7 @@ bound_ports() {
 }
 used=" $(bound_ports | tr '\n' ' ') "
 wanted=("$PG_PORT" "$UAS_PORT" "$SILENT_UAS_PORT" "$WARM_UAS_PORT")
+((FRONT == 0)) || wanted+=("$FRONT_PORT" $((FRONT_PORT + 1)))
 for i in 1 2 3; do wanted+=("$(sip_port "$i")" "$(http_port "$i")" $((CLUSTER_BASE + i - 1))); done
 for ((p = UAC_PORT_BASE; p <= UAC_PORT_BASE + 7; p++)); do wanted+=("$p"); done
 for p in "${wanted[@]}"; do
@@ -234,6 +245,7 @@ set +e
 SBC_CLUSTER_DIR=$CLUSTER_DIR SBC_PG_PORT=$PG_PORT SBC_SIP_BASE_PORT=$SIP_BASE SBC_SIP_PORT_STEP=$SIP_STEP \
   SBC_HTTP_BASE_PORT=$HTTP_BASE SBC_CLUSTER_BASE_PORT=$CLUSTER_BASE SBC_NODE_JAR=$JAR SBC_NODE_CONFIG=$CONF \
   SBC_JAVA_OPTS=$JAVA_OPTS SBC_NEXT_HOP="sip:127.0.0.1:$UAS_PORT" \
+  SBC_FRONT=$( ((FRONT)) && echo on || echo off) SBC_FRONT_PORT=$FRONT_PORT \
   SBC_SESSION_EXPIRES=$SESSION_EXPIRES SBC_MIN_SE=10s SBC_CLUSTER_SECRET=drill-secret \
   timeout 400 "$REPO_ROOT/deploy/start-cluster.sh" "$NODES" >"$WORK/start-cluster.log" 2>&1
 rc=$?
@@ -379,19 +391,19 @@ sipp_start uas drill_uas_failover.xml "$UAS_PORT" -l $((TOTAL + 50)) -timeout $(
   -default_behaviors all,-abortunexp -trace_msg -message_file "$WORK/sipp-uas/messages.log"
 sleep 0.5
 sipp_start silent-uac timer_uac_wait_bye.xml $((UAC_PORT_BASE + 4)) -s silent.1 -m "$SILENT_CALLS" -r "$SILENT_CALLS" \
-  -l $((SILENT_CALLS + 10)) -timeout $((UAC_TIMEOUT))s "127.0.0.1:$(sip_port "$SILENT_VIA")"
+  -l $((SILENT_CALLS + 10)) -timeout $((UAC_TIMEOUT))s "127.0.0.1:$(entry_port "$SILENT_VIA")"
 SETUP_START=$(now_ms)
 declare -A MOVE_PORT
 for i in 1 2 3; do
   ((PER_GW[$i] > 0)) || continue
-  MOVE_PORT[$i]=$(sip_port "$i")
-  if [[ $i == "$VICTIM" ]]; then MOVE_PORT[$i]=$(sip_port "$MOVE_TO"); fi
+  MOVE_PORT[$i]=$(entry_port "$i")
+  if ((FRONT == 0)) && [[ $i == "$VICTIM" ]]; then MOVE_PORT[$i]=$(sip_port "$MOVE_TO"); fi
   # -recv_timeout: a call waiting longer than that for its next message fails (SIPp's global
   # -timeout alone lets such calls wait forever)
   sipp_start "uac-$i" drill_uac_failover.xml $((UAC_PORT_BASE + i)) -aa -m "${PER_GW[$i]}" -r "$RATE" \
     -l $((PER_GW[$i] + 10)) -set probes "$HOLD" -set move_port "${MOVE_PORT[$i]}" \
     -default_behaviors all,-abortunexp \
-    -recv_timeout 70000 -timeout "${UAC_TIMEOUT}s" "127.0.0.1:$(sip_port "$i")"
+    -recv_timeout 70000 -timeout "${UAC_TIMEOUT}s" "127.0.0.1:$(entry_port "$i")"
 done
 
 # Every call reached the callee (or failed at the caller already), and the silent ones are
@@ -586,7 +598,9 @@ if ((LOST_ALL == 0 && SUM_ANSWERED > 0 && SILENT_ANSWERED > 0)); then VERDICT=PA
 MEM_GB=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 TS=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
-if ((NO_MOVE)); then
+if ((FRONT)); then
+  MOVE_TXT="every caller sends everything to the cluster's one address, the front on 127.0.0.1:$FRONT_PORT (Kamailio dispatcher); no caller moved"
+elif ((NO_MOVE)); then
   MOVE_TXT="no callers on node $VICTIM's gateway (--no-move)"
 else
   MOVE_TXT="callers of node $VICTIM's gateway send everything after their ACK (answers to SBC refreshes, re-INVITE, ACK, BYE) to node $MOVE_TO ($(sip_port "$MOVE_TO"))"

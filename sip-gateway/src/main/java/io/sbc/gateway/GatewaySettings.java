@@ -20,7 +20,8 @@ public record GatewaySettings(
     int udpBufferBytes,
     int connectTimeoutMillis,
     int udpMtuThreshold,
-    TlsSettings tls) {
+    TlsSettings tls,
+    Front front) {
 
   public GatewaySettings {
     if (decodeThreads < 1 || decodeQueue < 1) {
@@ -47,12 +48,12 @@ public record GatewaySettings(
 
   public GatewaySettings withTls(TlsSettings tls) {
     return new GatewaySettings(host, port, advertisedHost, ioThreads, decodeThreads, decodeQueue, maxMessageBytes,
-        udpBufferBytes, connectTimeoutMillis, udpMtuThreshold, tls);
+        udpBufferBytes, connectTimeoutMillis, udpMtuThreshold, tls, front);
   }
 
   public GatewaySettings withUdpMtuThreshold(int bytes) {
     return new GatewaySettings(host, port, advertisedHost, ioThreads, decodeThreads, decodeQueue, maxMessageBytes,
-        udpBufferBytes, connectTimeoutMillis, bytes, tls);
+        udpBufferBytes, connectTimeoutMillis, bytes, tls, front);
   }
 
   public static GatewaySettings create(Config sip) {
@@ -70,6 +71,7 @@ public record GatewaySettings(
         (int) sip.getBytes("udp-buffer-size").longValue(),
         (int) sip.getDuration("connect-timeout").toMillis(),
         (int) sip.getBytes("udp-mtu-threshold").longValue(),
-        TlsSettings.create(sip.getConfig("tls")));
+        TlsSettings.create(sip.getConfig("tls")),
+        Front.create(sip.getConfig("front")));
   }
 }

@@ -139,6 +139,12 @@ public final class SipGateway implements AutoCloseable {
       return;
     }
     MessageLabels labels = MessageLabels.ofWire(bytes);
+    if (flow.transport() == Transport.UDP && labels.request() && settings.front().enabled()) {
+      // through the cluster's front, which sends it on from the one address peers know
+      udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(Front.addressed(bytes, flow.remote())),
+          settings.front().egress())).addListener(f -> outcome.report(f.isSuccess(), f.cause(), flow, labels, onFailure));
+      return;
+    }
     if (flow.transport() == Transport.UDP) {
       byte[] overTcp = largeRequests.overTcp(bytes, labels);
       if (overTcp == null) {

@@ -107,7 +107,7 @@ class SipGatewayTest {
     int small = freePort();
     GatewaySettings p = plain(small);
     GatewaySettings limited = new GatewaySettings(p.host(), small, p.advertisedHost(), 1, 2, 1000, 4096,
-        p.udpBufferBytes(), p.connectTimeoutMillis(), 0, p.tls());
+        p.udpBufferBytes(), p.connectTimeoutMillis(), 0, p.tls(), Front.NONE);
     SipGateway strict = new SipGateway(limited, (m, f, at) -> inbound.add(new Received(m, f)), stats, admission);
     strict.start(null);
     try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
@@ -337,7 +337,7 @@ class SipGatewayTest {
   /** UDP and TCP on {@code port}, no TLS, no §18.1.1 switch. */
   static GatewaySettings plain(int port) {
     return new GatewaySettings("127.0.0.1", port, "127.0.0.1", 1, 2, 1000, 65535, 1 << 20, 2000, 0,
-        io.sbc.gateway.tls.TlsSettings.off(5061));
+        io.sbc.gateway.tls.TlsSettings.off(5061), Front.NONE);
   }
 
   static int freePort() throws Exception {

@@ -80,6 +80,9 @@ public final class SipBuilder {
    * a flow belongs to; empty: this node's own).
    */
   public String contactUri(Transport transport, String local) {
+    if (transport == Transport.UDP && sip.front().enabled()) {
+      return "sip:sbc@" + sip.front().address(); // in-dialog requests go to the cluster's one address
+    }
     return "sip:sbc@"
         + (local.isEmpty() ? sip.address().forTransport(transport) : local)
         + (transport == Transport.UDP ? "" : ";transport=" + transport.token());
