@@ -33,6 +33,13 @@ final class LegHoming {
    * than to the source port of the lost connection (RFC 3261 §12.2.1.1, §18.1.1).
    */
   Leg sendable(Side side) {
+    Leg leg = homed(side);
+    // Behind the cluster's front every peer's datagrams come from the front: a request goes to the
+    // peer's remote target instead (RFC 3261 §12.2.1.1), named to the front in X-SBC-Dst.
+    return build.behindFront(leg.flow()) ? leg.withFlow(build.towardTarget(leg.flow(), leg.remoteTarget())) : leg;
+  }
+
+  private Leg homed(Side side) {
     Leg leg = call.leg(side);
     Flow flow = leg.flow();
     if (gateways.usable(flow)) {

@@ -253,6 +253,11 @@ public final class SipBuilder {
     return again;
   }
 
+  /** True for a UDP flow while this node sits behind the cluster's front ({@code sbc.sip.front}). */
+  public boolean behindFront(Flow flow) {
+    return flow.transport() == Transport.UDP && sip.front().enabled();
+  }
+
   /**
    * {@code flow} aimed at the host and port of a remote target URI (default port 5060, 5061 for
    * sips); unchanged when the URI is not a SIP URI with a host.
