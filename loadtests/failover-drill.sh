@@ -105,6 +105,9 @@ RATE=20                   # calls/s per caller
 SILENT_CALLS=30
 SILENT_SE=24
 sip_port() { echo $((SIP_BASE + SIP_STEP * ($1 - 1))); }
+entry_txt() { # the first column of the callers' table
+  if ((FRONT)); then echo "front ($FRONT_PORT)"; else echo "node $1 ($(sip_port "$1"))$([[ $1 == "$VICTIM" ]] && echo " **victim**")"; fi
+}
 entry_port() { if ((FRONT)); then echo "$FRONT_PORT"; else sip_port "$1"; fi; } # where caller i sends its INVITE
 http_port() { echo $((HTTP_BASE + $1 - 1)); }
 
@@ -616,13 +619,13 @@ SECTION="$WORK/section.md"
     "SBC_SESSION_EXPIRES=$SESSION_EXPIRES, SBC_MIN_SE=10s, sbc.call.linger=2s; JVM $JAVA_OPTS"
   echo "- warm-up: $WARM"
   echo
-  echo "| caller | via gateway | re-INVITE/BYE to | calls | answered (200) | completed | failed | confirmed lost | SBC refreshes answered | done after kill |"
+  echo "| caller | INVITE to | re-INVITE/BYE to | calls | answered (200) | completed | failed | confirmed lost | SBC refreshes answered | done after kill |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   for i in 1 2 3; do
     ((PER_GW[$i] > 0)) || continue
-    echo "| uac-$i | node $i ($(sip_port "$i"))$([[ $i == "$VICTIM" ]] && echo " **victim**") | ${MOVE_PORT[$i]} | ${PER_GW[$i]} | ${ANSWERED[$i]} | ${COMPLETED[$i]} | ${FAILED[$i]} | ${LOST[$i]} | ${REFRESHES[$i]} | $((${DONE_MS[uac-$i]:-$(now_ms)} - KILL_MS)) ms |"
+    echo "| uac-$i | $(entry_txt "$i") | ${MOVE_PORT[$i]} | ${PER_GW[$i]} | ${ANSWERED[$i]} | ${COMPLETED[$i]} | ${FAILED[$i]} | ${LOST[$i]} | ${REFRESHES[$i]} | $((${DONE_MS[uac-$i]:-$(now_ms)} - KILL_MS)) ms |"
   done
-  echo "| silent | node $SILENT_VIA ($(sip_port "$SILENT_VIA")) | - | $SILENT_CALLS | $SILENT_ANSWERED | BYE at caller $SILENT_BYE_A, at callee $SILENT_BYE_B | $(sstat silent-uac 'FailedCall(C)') | $SILENT_LOST | - | $((${DONE_MS[silent-uac]:-$(now_ms)} - KILL_MS)) ms |"
+  echo "| silent | $(entry_txt "$SILENT_VIA") | - | $SILENT_CALLS | $SILENT_ANSWERED | BYE at caller $SILENT_BYE_A, at callee $SILENT_BYE_B | $(sstat silent-uac 'FailedCall(C)') | $SILENT_LOST | - | $((${DONE_MS[silent-uac]:-$(now_ms)} - KILL_MS)) ms |"
   echo
   echo "| measure | value |"
   echo "|---|---|"

@@ -223,6 +223,8 @@ public final class Main {
     FunctionCounter.builder("sbc_calls_refused_overload", admission, AdmissionControl::rejected).register(registry);
     FunctionCounter.builder("sbc_calls_refused_draining", admission, AdmissionControl::refusedDraining).register(registry);
     Gauge.builder("sbc_processing_lag_ms", admission, AdmissionControl::averageLagMillis).register(registry);
+    Gauge.builder("sbc_longest_stall_ms", fence, Fence::longestStallMillis)
+        .description("longest time this process stood still (pause watch, 100 ms ticks)").register(registry);
     return admission;
   }
 

@@ -19,6 +19,7 @@ public final class Fence {
   private volatile long lastTick;
   private volatile String closedFor;
   private volatile String suspendedFor;
+  private volatile long longestGapNanos;
 
   Fence(Duration maxPause, LongSupplier nanoClock) {
     this.maxPauseNanos = maxPause.toNanos();
@@ -63,6 +64,7 @@ public final class Fence {
   void tick(Consumer<Duration> onPause) {
     long now = nanoClock.getAsLong();
     long gap = now - lastTick;
+    longestGapNanos = Math.max(longestGapNanos, gap);
     if (gap > maxPauseNanos && maxPauseNanos > 0) {
       closedFor = "the process was stopped for " + gap / 1_000_000 + " ms";
       onPause.accept(Duration.ofNanos(gap));
@@ -78,6 +80,15 @@ public final class Fence {
   public boolean closed() {
     return closedFor != null || suspendedFor != null
         || (maxPauseNanos > 0 && nanoClock.getAsLong() - lastTick > maxPauseNanos);
+  }
+
+  /**
+   * The longest time between two looks of the pause watch so far: how long this process stood
+   * still at worst (a stop-the-world pause, a starved core), to compare with the cluster's
+   * acceptable heartbeat pause. 0 without a pause watch.
+   */
+  public long longestStallMillis() {
+    return longestGapNanos / 1_000_000;
   }
 
   /** Why it is closed, or null. */

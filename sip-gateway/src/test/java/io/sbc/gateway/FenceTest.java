@@ -40,6 +40,7 @@ class FenceTest {
     now[0] += Duration.ofSeconds(5).toNanos();
     fence.tick(p -> seen[0] = p);
     assertFalse(fence.closed(), "5 s without a tick is no pause over 6 s");
+    assertEquals(5000, fence.longestStallMillis());
     now[0] += Duration.ofSeconds(8).toNanos();
     assertTrue(fence.closed(), "a message read before the watch runs again sees the stale tick");
     fence.tick(p -> seen[0] = p);
