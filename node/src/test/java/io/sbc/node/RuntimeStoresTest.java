@@ -3,6 +3,7 @@ package io.sbc.node;
 import static io.sbc.node.replicated.TestCluster.await;
 import static io.sbc.node.replicated.TestCluster.awaitUp;
 import static io.sbc.node.replicated.TestCluster.done;
+import static io.sbc.node.replicated.TestCluster.doneRepeating;
 import static io.sbc.node.replicated.TestCluster.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -85,7 +86,7 @@ class RuntimeStoresTest {
     assertEquals(CONFIGURED, routes2.get());
     assertEquals(TIMERS, timers1.get());
 
-    done(routes1.replace(RUNTIME));
+    doneRepeating(() -> routes1.replace(RUNTIME));
     long took = await("runtime table on node 2", routes2::get, RUNTIME, VISIBLE_WITHIN_MS);
     System.out.printf("RuntimeStoresTest: route table visible on node 2 after %d ms%n", took);
     assertEquals(Optional.of(RUNTIME), routes2.runtime());

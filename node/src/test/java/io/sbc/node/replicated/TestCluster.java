@@ -111,6 +111,24 @@ public final class TestCluster implements AutoCloseable {
         .count(), (long) members, 15_000);
   }
 
+  /**
+   * The first write of a freshly formed cluster, repeated (at most three times) while it does not
+   * reach a majority: on a loaded machine the other node's replicator and durable store may still
+   * be starting. What the API tells an operator, too: "repeat it to be sure".
+   */
+  public static <T> T doneRepeating(Supplier<CompletionStage<T>> write) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return done(write.get());
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (attempt == 3 || !(e.getCause() instanceof IllegalStateException)
+            || !String.valueOf(e.getCause().getMessage()).contains("did not reach a majority")) {
+          throw e;
+        }
+      }
+    }
+  }
+
   /** The stage's value (at most 10 s). */
   public static <T> T done(CompletionStage<T> write) throws Exception {
     return write.toCompletableFuture().get(10, TimeUnit.SECONDS);
