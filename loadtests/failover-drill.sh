@@ -553,7 +553,7 @@ REHOMED=$(after_kill 're-homed' | wc -l)
 # at or after the kill (ms after it). "moved" = calls whose entity was on the victim (their A
 # Call-ID in a survivor's "recovered" line), the others are split by whether they went more than
 # 2.5 s without an answer (a probe is due every second). Prints one line per group:
-# group calls answered-after-kill min p50 p90 max (ms)
+# group calls answered-after-kill min p50 p90 p99 max (ms)
 after_kill ' recovered: A ' | sed -nE 's/.* recovered: A ([^ ]+) \/ B .*/\1/p' | sort -u >"$WORK/moved-calls.txt"
 for i in 1 2 3; do
   if ((PER_GW[$i] > 0)); then grep -a -h '^probe-ok ' "${SDIR[uac-$i]}/calls.log" 2>/dev/null || true; fi
@@ -570,8 +570,8 @@ PROBE_STATS=$(awk -v k="$KILL_MS" '
     function pct(a, n, p,   i) { i = int((n - 1) * p + 0.5) + 1; return a[i] }
     function show(name, arr, n, total,   i, j, v) {
       for (i = 2; i <= n; i++) { v = arr[i]; for (j = i - 1; j >= 1 && arr[j] > v; j--) arr[j + 1] = arr[j]; arr[j + 1] = v }
-      if (n) printf "%s %d %d %d %d %d %d\n", name, total, n, arr[1], pct(arr, n, 0.5), pct(arr, n, 0.9), arr[n]
-      else printf "%s %d 0 n/a n/a n/a n/a\n", name, total }
+      if (n) printf "%s %d %d %d %d %d %d %d\n", name, total, n, arr[1], pct(arr, n, 0.5), pct(arr, n, 0.9), pct(arr, n, 0.99), arr[n]
+      else printf "%s %d 0 n/a n/a n/a n/a n/a\n", name, total }
     END {
       for (id in seen) {
         if (id in moved) { mt++; if (id in first) m[++mn] = int(first[id]) }
@@ -582,7 +582,7 @@ PROBE_STATS=$(awk -v k="$KILL_MS" '
   "$WORK/moved-calls.txt" "$WORK/probes-ok.txt")
 probe_row() { # GROUP LABEL : a report row from PROBE_STATS
   awk -v g="$1" -v label="$2" '$1 == g {
-      if ($3 > 0) printf "| %s | %d calls, %d answered after the kill: first %s ms, p50 %s ms, p90 %s ms, last %s ms |\n", label, $2, $3, $4, $5, $6, $7
+      if ($3 > 0) printf "| %s | %d calls, %d answered after the kill: first %s ms, p50 %s ms, p90 %s ms, p99 %s ms, last %s ms |\n", label, $2, $3, $4, $5, $6, $7, $8
       else printf "| %s | %d calls, none answered after the kill |\n", label, $2 }' <<<"$PROBE_STATS"
 }
 
