@@ -141,14 +141,13 @@ public final class SipGateway implements AutoCloseable {
     MessageLabels labels = MessageLabels.ofWire(bytes);
     if (flow.transport() == Transport.UDP && labels.request() && settings.front().enabled()) {
       // through the cluster's front, which sends it on from the one address peers know
-      udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(Front.addressed(bytes, flow.remote())),
-          settings.front().egress())).addListener(f -> outcome.report(f.isSuccess(), f.cause(), flow, labels, onFailure));
+      sendUdp(flow, Front.addressed(bytes, flow.remote()), settings.front().egress(), labels, onFailure);
       return;
     }
     if (flow.transport() == Transport.UDP) {
       byte[] overTcp = largeRequests.overTcp(bytes, labels);
       if (overTcp == null) {
-        sendUdp(flow, bytes, labels, onFailure);
+        sendUdp(flow, bytes, flow.remote(), labels, onFailure);
       } else {
         sendLargeOverTcp(flow, bytes, overTcp, labels, onFailure);
       }
@@ -175,8 +174,8 @@ public final class SipGateway implements AutoCloseable {
     });
   }
 
-  private void sendUdp(Flow flow, byte[] bytes, MessageLabels labels, Consumer<String> onFailure) {
-    udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(bytes), flow.remote()))
+  private void sendUdp(Flow flow, byte[] bytes, InetSocketAddress to, MessageLabels labels, Consumer<String> onFailure) {
+    udp.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(bytes), to))
         .addListener(f -> outcome.report(f.isSuccess(), f.cause(), flow, labels, onFailure));
   }
 
@@ -196,7 +195,7 @@ public final class SipGateway implements AutoCloseable {
         log.info("{}-byte request to {}: no TCP connection ({}), sent over UDP", original.length, flow,
             f.cause().toString());
         largeRequests.fellBack(overTcp);
-        sendUdp(flow, original, labels, onFailure);
+        sendUdp(flow, original, flow.remote(), labels, onFailure);
       }
     });
   }

@@ -347,13 +347,7 @@ final class B2bua {
 
   /** An operator hangs up an established call: BYE on both legs with a Reason (RFC 3326). */
   HangUpResult hangUpByOperator(String reason) throws Exception {
-    String phase = call.phase().name();
-    if (!call.confirmed()) {
-      return new HangUpResult(false, phase);
-    }
-    log.info("call {}: hung up by the operator ({})", entityId, reason);
-    teardown.hangUpWithReason("hung up by the operator: " + reason, reason);
-    return new HangUpResult(true, phase);
+    return teardown.byOperator(reason);
   }
 
   // ---- timers and failures ---------------------------------------------------------------

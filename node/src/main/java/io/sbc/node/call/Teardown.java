@@ -63,17 +63,21 @@ final class Teardown {
   }
 
   /**
-   * BYE on both legs carrying {@code Reason: Q.850;cause=16;text="<text>"} (RFC 3326: normal
-   * clearing, said by the SBC), and the call is over.
+   * An operator hangs up an established call: BYE on both legs carrying {@code Reason:
+   * Q.850;cause=16;text="<text>"} (RFC 3326: normal clearing, said by the SBC). A call not
+   * confirmed (ringing, or over) is left as it is.
    */
-  void hangUpWithReason(String why, String text) throws Exception {
-    if (call.phase() == Phase.ENDED) {
-      return;
+  HangUpResult byOperator(String text) throws Exception {
+    String phase = call.phase().name();
+    if (!call.confirmed()) {
+      return new HangUpResult(false, phase);
     }
+    log.info("call {}: hung up by the operator ({})", entityId, text);
     String reason = "Q.850;cause=16;text=\"" + quotable(text) + "\"";
     tx.sendBye(call.leg(Side.A), reason);
     tx.sendBye(call.leg(Side.B), reason);
-    endCall(why, 0);
+    endCall("hung up by the operator: " + text, 0);
+    return new HangUpResult(true, phase);
   }
 
   /**
