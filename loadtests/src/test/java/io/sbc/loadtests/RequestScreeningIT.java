@@ -71,7 +71,9 @@ class RequestScreeningIT {
     String allow = values(ok, "Allow");
     assertTrue(allow.contains("INVITE") && allow.contains("UPDATE") && allow.contains("BYE"), allow);
     assertFalse(allow.contains("REGISTER") || allow.contains("PUBLISH"), allow);
-    assertTrue(ok.getHeader("Supported").toString().contains("timer"));
+    // one Supported header per option tag: read all of them, not the first
+    String supported = values(ok, "Supported");
+    assertTrue(supported.contains("timer") && supported.contains("100rel"), supported);
     assertTrue(ok.getHeader("Accept").toString().contains("application/sdp"));
   }
 

@@ -27,9 +27,10 @@ public final class SipCapabilities {
 
   /**
    * Option tags the SBC implements: timer (RFC 4028), run on each leg by the SBC itself, and
-   * 100rel (RFC 3262), whose reliable provisionals it maps from leg to leg.
+   * 100rel (RFC 3262), whose reliable provisionals it maps from leg to leg. A list, so that the
+   * advertised order is the same on every node and every start (a Set's order is not).
    */
-  public static final Set<String> EXTENSIONS = Set.of("timer", "100rel");
+  public static final List<String> EXTENSIONS = List.of("timer", "100rel");
 
   /** Option tags of extensions that pass end to end (relayed in Supported/Require). */
   static final Set<String> END_TO_END_EXTENSIONS = Set.of("100rel");
