@@ -152,9 +152,15 @@ class ManagementApiIT {
     assertTrue(answer.contains("Retry-After: 5"), answer);
     assertTrue(call(node, "GET", "/sbc/drain", null, null).body().contains("\"refused\":1"));
     assertEquals(1, node.counter("sbc_calls_refused_draining_total"));
+    // the front's keep-alive probe learns it too, so that new calls go to other nodes
+    String probe = optionsOverUdp(node.sipPort, "drain-it-probe-1");
+    assertTrue(probe.startsWith("SIP/2.0 503 Service Unavailable (draining)"), probe);
+    assertTrue(probe.contains("Retry-After: 5"), probe);
 
     assertEquals(200, call(node, "DELETE", "/sbc/drain", TOKEN, null).statusCode());
     assertEquals(200, call(node, "GET", "/ready", null, null).statusCode());
+    String ready = optionsOverUdp(node.sipPort, "drain-it-probe-2");
+    assertTrue(ready.startsWith("SIP/2.0 200 OK"), ready);
     try (Sipp uas = Sipp.start("uas-after-drain", "uas.xml", "u1", uasPort, "-m", "1");
         Sipp uac = Sipp.start("uac-after-drain", "uac.xml", "u1", Ports.free(), "-m", "1", "127.0.0.1:" + node.sipPort)) {
       assertEquals(0, uac.await(30), uac.diagnostics() + "\n" + node.tail());
@@ -523,6 +529,20 @@ class ManagementApiIT {
   }
 
   /** One INVITE datagram from a socket of the test's own; returns the first response. */
+  /** The answer to an out-of-dialog OPTIONS (a keep-alive probe) sent over UDP. */
+  private static String optionsOverUdp(int sipPort, String callId) throws Exception {
+    try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+      socket.setSoTimeout(5000);
+      String options = new String(Sipp.bareInvite("bob", sipPort, socket.getLocalPort(), callId), StandardCharsets.UTF_8)
+          .replaceFirst("^INVITE ", "OPTIONS ").replace("CSeq: 1 INVITE", "CSeq: 1 OPTIONS");
+      byte[] bytes = options.getBytes(StandardCharsets.UTF_8);
+      socket.send(new DatagramPacket(bytes, bytes.length, new InetSocketAddress("127.0.0.1", sipPort)));
+      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+      socket.receive(answer);
+      return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+    }
+  }
+
   private static String inviteOverUdp(int sipPort, String callId) throws Exception {
     return inviteOverUdp(sipPort, callId, "bob", "");
   }

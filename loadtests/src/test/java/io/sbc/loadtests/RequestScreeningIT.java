@@ -66,6 +66,7 @@ class RequestScreeningIT {
 
   @Test
   void optionsSaysWhatTheSbcImplements() throws Exception {
+    long answeredByGateway = node.counter("sbc_sip_options_answered_total");
     SIPResponse ok = outOfDialog("OPTIONS", "");
     assertEquals(200, ok.getStatusCode());
     String allow = values(ok, "Allow");
@@ -75,6 +76,16 @@ class RequestScreeningIT {
     String supported = values(ok, "Supported");
     assertTrue(supported.contains("timer") && supported.contains("100rel"), supported);
     assertTrue(ok.getHeader("Accept").toString().contains("application/sdp"));
+    assertNotNull(ok.getToTag());
+    // a keep-alive probe is answered where it was read, without a call entity (it belongs to no call)
+    assertEquals(answeredByGateway + 1, node.counter("sbc_sip_options_answered_total"));
+  }
+
+  @Test
+  void optionsRequiringAnUnknownExtensionGets420() throws Exception {
+    SIPResponse refused = outOfDialog("OPTIONS", "Require: foo\r\n");
+    assertEquals(420, refused.getStatusCode());
+    assertEquals("foo", values(refused, "Unsupported"));
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.sbc.gateway.SipGateway;
 import io.sbc.gateway.tls.SipTls;
 import io.sbc.node.call.CallEntity;
 import io.sbc.node.call.CallSharding;
+import io.sbc.node.call.OptionsProbes;
 import io.sbc.node.call.CallServices;
 import io.sbc.node.config.SbcSettings;
 import io.sbc.node.gateways.GatewayDirectory;
@@ -147,9 +148,13 @@ public final class Main {
     AdmissionControl admission = initAdmission(settings, registry, fence);
     CallIds callIds = new CallIds(settings.clusterSecret());
     AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
+    OptionsProbes probes = new OptionsProbes(admission);
+    FunctionCounter.builder("sbc_sip_options_answered", probes, OptionsProbes::answeredCount)
+        .description("out-of-dialog OPTIONS (keep-alive probes) answered by the gateway without a call entity")
+        .register(registry);
     SipGateway gateway = settings.gateway()
-        ? new SipGateway(settings.sip(), sipTls, CallSharding.inboundSink(callIds, region::get), GatewayMeters.bind(registry),
-            admission)
+        ? new SipGateway(settings.sip(), sipTls, CallSharding.inboundSink(callIds, region::get, probes),
+            GatewayMeters.bind(registry), admission)
         : null;
     ActorRef<GatewayCommand> gatewayRef = gateway == null ? null : GatewayDirectory.spawn(system, gateway);
     PolicyStore policyStore = PolicyStore.start(system);

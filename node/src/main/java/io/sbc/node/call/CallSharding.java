@@ -29,11 +29,16 @@ public final class CallSharding {
   /**
    * Where a gateway hands what it decoded: to the entity of the message's call, whose id the
    * Call-ID alone gives (no state, so any node routes any message). {@code region} is read per
-   * message because the gateway starts before sharding does.
+   * message because the gateway starts before sharding does. An out-of-dialog OPTIONS is answered
+   * on the spot ({@link OptionsProbes}): it belongs to no call.
    */
   public static InboundSink inboundSink(CallIds callIds,
-      Supplier<ActorRef<ShardingEnvelope<CallEntity.Command>>> region) {
-    return (message, flow, receivedAt) -> region.get().tell(new ShardingEnvelope<>(
-        callIds.entityIdOf(message.getCallId().getCallId()), new CallEntity.Inbound(message, flow, receivedAt)));
+      Supplier<ActorRef<ShardingEnvelope<CallEntity.Command>>> region, OptionsProbes probes) {
+    return (message, flow, receivedAt) -> {
+      if (!probes.answered(message, flow)) {
+        region.get().tell(new ShardingEnvelope<>(
+            callIds.entityIdOf(message.getCallId().getCallId()), new CallEntity.Inbound(message, flow, receivedAt)));
+      }
+    };
   }
 }
