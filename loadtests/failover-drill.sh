@@ -3,14 +3,16 @@
 # through all three gateways, one node killed with kill -9; writes a Markdown report.
 #
 # Usage:
-#   loadtests/failover-drill.sh [--calls N] [--hold SECONDS] [--victim 1|2|3] [--direct [--no-move]]
-#                               [--session-expires DURATION] [--report FILE] [--keep]
+#   loadtests/failover-drill.sh [--calls N] [--hold SECONDS] [--victim 1|2|3|busiest] [--direct [--no-move]]
+#                               [--session-expires DURATION] [--goal-ms MS] [--report FILE] [--keep]
 #
 #   --calls N             fail-over calls, spread evenly over the gateways (default 300)
 #   --hold SECONDS        ACK -> re-INVITE of each call, spent probing it with one in-dialog OPTIONS
 #                         a second; the kill happens early in it (default 40: the probes must
 #                         outlast the fail-over, about 20 s)
-#   --victim 1|2|3        node killed with kill -9 (default 2)
+#   --victim 1|2|3        node killed with kill -9 (default 2; node 1 is the seed node);
+#                         busiest: behind the front, the node whose gateway took the most of the
+#                         drill's INVITEs, chosen at the kill (sbc_sip_messages of each node)
 #   --direct              no front: each caller sends to one node's gateway and the victim's callers
 #                         move to a survivor after their ACK (default: every caller knows only the
 #                         cluster's one address, the Kamailio front of deploy/front on 127.0.0.1:6000,
@@ -21,6 +23,8 @@
 #   --session-expires D   SBC_SESSION_EXPIRES (default 30s: the SBC is the refresher of both legs
 #                         of the fail-over calls and refreshes them with UPDATE at half of it,
 #                         callers (SIPp -aa) and callee answer; 1800s: no refresh during the drill)
+#   --goal-ms MS          PASS needs every call whose entity or gateway was on the victim to answer
+#                         an in-dialog transaction within MS of the kill (default 5000)
 #   --report FILE         Markdown report to append to (default loadtests/reports/failover-drill.md)
 #   --keep                keep the work dir (node, PostgreSQL and SIPp logs); it is kept anyway
 #                         when the drill fails
@@ -41,7 +45,9 @@
 # OPTIONS transaction, not retransmitted, answered by the callee): for the calls whose entity
 # was on the victim (their A Call-IDs from the survivors' "recovered" log lines) and for the
 # others, the time from the kill to each call's first answered probe (its first successful
-# in-dialog transaction after the kill). Exit status 0 PASS, 1 FAIL, 2 setup error.
+# in-dialog transaction after the kill), and PASS also needs the slowest of the dead node's calls
+# (entity on the victim, or legs on its gateway: > 2.5 s without an answer) answered within
+# --goal-ms of the kill. Exit status 0 PASS, 1 FAIL, 2 setup error.
 #
 # Fixed loopback ports (checked free first): SIP 6060/6160/6260, HTTP 8658-8660, cluster
 # 7455-7457, PostgreSQL 25432, callees 6070 (drill), 6071 (silent), 6072 (warm-up), callers
@@ -67,8 +73,9 @@ FRONT=1
 SESSION_EXPIRES=30s
 REPORT="$SCRIPT_DIR/reports/failover-drill.md"
 KEEP=0
+GOAL_MS=5000
 
-usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 need_arg() { [[ $# -ge 2 && -n $2 ]] || die "option $1 needs a value"; }
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -79,6 +86,7 @@ while [[ $# -gt 0 ]]; do
     --direct) FRONT=0; shift ;;
     --session-expires) need_arg "$@"; SESSION_EXPIRES=$2; shift 2 ;;
     --report) need_arg "$@"; REPORT=$2; shift 2 ;;
+    --goal-ms) need_arg "$@"; GOAL_MS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
@@ -86,7 +94,14 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $CALLS =~ ^[0-9]+$ && $CALLS -ge 3 ]] || die "--calls must be an integer >= 3"
 [[ $HOLD =~ ^[0-9]+$ && $HOLD -ge 1 ]] || die "--hold must be a positive integer (seconds)"
-[[ $VICTIM =~ ^[123]$ ]] || die "--victim must be 1, 2 or 3"
+[[ $VICTIM =~ ^([123]|busiest)$ ]] || die "--victim must be 1, 2, 3 or busiest"
+[[ $GOAL_MS =~ ^[0-9]+$ ]] || die "--goal-ms must be an integer (ms)"
+BUSIEST=0
+if [[ $VICTIM == busiest ]]; then
+  ((FRONT)) || die "--victim busiest needs the front (with --direct every gateway takes the same share)"
+  # placeholder until the kill; behind the front no caller depends on it (they all send to the front)
+  BUSIEST=1; VICTIM=2
+fi
 [[ $SESSION_EXPIRES =~ ^[0-9]+(s|m|min)?$ ]] || die "--session-expires: e.g. 30s or 1800s"
 ((FRONT == 0 || NO_MOVE == 0)) || die "--no-move needs --direct"
 ((FRONT == 0)) || command -v kamailio >/dev/null || die "kamailio not found (apt-get install kamailio), or use --direct"
@@ -111,10 +126,14 @@ entry_txt() { # the first column of the callers' table
 entry_port() { if ((FRONT)); then echo "$FRONT_PORT"; else sip_port "$1"; fi; } # where caller i sends its INVITE
 http_port() { echo $((HTTP_BASE + $1 - 1)); }
 
-SURVIVORS=()
-for i in 1 2 3; do [[ $i == "$VICTIM" ]] || SURVIVORS+=("$i"); done
-SILENT_VIA=${SURVIVORS[0]}        # silent calls enter through the first survivor
-MOVE_TO=${SURVIVORS[1]}           # callers of the victim's gateway move to the second one
+set_victim() { # NODE: the victim and what follows from it
+  VICTIM=$1
+  SURVIVORS=()
+  for i in 1 2 3; do [[ $i == "$VICTIM" ]] || SURVIVORS+=("$i"); done
+  SILENT_VIA=${SURVIVORS[0]}        # silent calls enter through the first survivor (without the front)
+  MOVE_TO=${SURVIVORS[1]}           # callers of the victim's gateway move to the second one (idem)
+}
+set_victim "$VICTIM"
 
 # calls per gateway (0 = no caller there)
 declare -A PER_GW
@@ -282,6 +301,14 @@ metric() { # NODE NAME: counter value (n/a when missing)
   { curl -fs --max-time 5 "http://127.0.0.1:$(http_port "$1")/metrics" 2>/dev/null || true; } |
     awk -v n="$2" '$1 == n { printf "%d\n", $2; f = 1 } END { if (!f) print "n/a" }'
 }
+invites_in() { # NODE: INVITE requests that node's gateway read (every transport)
+  { curl -fs --max-time 5 "http://127.0.0.1:$(http_port "$1")/metrics" 2>/dev/null || true; } |
+    awk '/^sbc_sip_messages(_total)?\{/ && /direction="in"/ && /kind="request"/ && /method="INVITE"/ { s += $NF }
+         END { printf "%d\n", s }'
+}
+udp_drops() { # datagrams the kernel dropped for a full receive buffer, machine-wide (RcvbufErrors)
+  awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else { print $c + 0; exit } }' /proc/net/snmp
+}
 now_ms() { date +%s%3N; }
 
 for ((t = 0; t < 180; t++)); do
@@ -384,7 +411,10 @@ for i in 1 2 3; do TOTAL=$((TOTAL + PER_GW[$i])); done
 MAX_PER_GW=0
 for i in 1 2 3; do if ((PER_GW[$i] > MAX_PER_GW)); then MAX_PER_GW=${PER_GW[$i]}; fi; done
 UAC_TIMEOUT=$((MAX_PER_GW / RATE + HOLD + 100))
-log "drill: $TOTAL calls (gw1 ${PER_GW[1]}, gw2 ${PER_GW[2]}, gw3 ${PER_GW[3]}) at $RATE cps per gateway, hold $HOLD s; victim node $VICTIM; $SILENT_CALLS silent calls via node $SILENT_VIA"
+log "drill: $TOTAL calls (gw1 ${PER_GW[1]}, gw2 ${PER_GW[2]}, gw3 ${PER_GW[3]}) at $RATE cps per gateway, hold $HOLD s; victim node $( ((BUSIEST)) && echo "of the busiest gateway, chosen at the kill" || echo "$VICTIM"); $SILENT_CALLS silent calls$( ((FRONT)) && echo " through the front" || echo " via node $SILENT_VIA")"
+UDP_DROPS0=$(udp_drops)
+declare -A INVITES0
+for i in 1 2 3; do INVITES0[$i]=$(invites_in "$i"); done
 sipp_start silent-uas timer_uas_short_silent.xml "$SILENT_UAS_PORT" -m "$SILENT_CALLS" -set se "$SILENT_SE" \
   -l $((SILENT_CALLS + 10)) -timeout $((UAC_TIMEOUT + 30))s
 # The callee ignores (instead of aborting on) a message that arrives while a call sits on a
@@ -437,6 +467,15 @@ for i in 1 2 3; do
   ((PER_GW[$i] > 0)) || continue
   ANSWERED_AT_KILL=$((ANSWERED_AT_KILL + $(count "uac-$i" answer)))
 done
+declare -A INVITES
+BUSY_TXT=""
+for i in 1 2 3; do INVITES[$i]=$(($(invites_in "$i") - INVITES0[$i])); BUSY_TXT+="${BUSY_TXT:+, }node$i ${INVITES[$i]}"; done
+if ((BUSIEST)); then
+  b=1
+  for i in 2 3; do if ((INVITES[$i] > INVITES[$b])); then b=$i; fi; done
+  set_victim "$b"
+  log "INVITEs read by each gateway during the drill: $BUSY_TXT; the busiest is node $VICTIM"
+fi
 declare -A ENT
 ENT_TOTAL=0
 for i in 1 2 3; do ENT[$i]=$(entities "$i"); ENT_TOTAL=$((ENT_TOTAL + ENT[$i])); done
@@ -484,6 +523,7 @@ while :; do
 done
 declare -A RC
 for name in "${!SPID[@]}"; do sipp_wait "$name" 10; RC[$name]=$SIPP_RC; done
+UDP_DROPS=$(($(udp_drops) - UDP_DROPS0))
 [[ -n $REMOVED_MS ]] || REMOVED_MS="not seen"
 sleep 1   # the survivors' async log appender
 
@@ -595,7 +635,15 @@ for i in "${SURVIVORS[@]}"; do
 done
 delta() { [[ $1 =~ ^[0-9]+$ && $2 =~ ^[0-9]+$ ]] && echo "$(($1 - $2))" || echo n/a; }
 
-if ((LOST_ALL == 0 && SUM_ANSWERED > 0 && SILENT_ANSWERED > 0)); then VERDICT=PASS; else VERDICT=FAIL; fi
+# the goal: every call of the dead node (its entity, or its gateway's legs) answered within GOAL_MS
+SLOWEST=$(awk '($1 == "moved" || $1 == "interrupted") && $3 > 0 && $8 > m { m = $8 } END { print m + 0 }' <<<"$PROBE_STATS")
+MOVED_ANSWERED=$(awk '$1 == "moved" { print $3 }' <<<"$PROBE_STATS")
+GOAL_TXT="slowest call of the dead node answered ${SLOWEST} ms after the kill (goal ${GOAL_MS} ms)"
+if ((LOST_ALL == 0 && SUM_ANSWERED > 0 && SILENT_ANSWERED > 0 && ${MOVED_ANSWERED:-0} > 0 && SLOWEST <= GOAL_MS)); then
+  VERDICT=PASS
+else
+  VERDICT=FAIL
+fi
 
 # ---------------------------------------------------------------- report
 MEM_GB=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
@@ -611,7 +659,7 @@ fi
 SECTION="$WORK/section.md"
 {
   echo
-  echo "## $TS: $VERDICT (victim node $VICTIM$( ((NO_MOVE)) && echo ", --no-move"))"
+  echo "## $TS: $VERDICT (victim node $VICTIM$( ((VICTIM == 1)) && echo ", the seed node")$( ((BUSIEST)) && echo ", the busiest gateway")$( ((NO_MOVE)) && echo ", --no-move"))"
   echo
   echo "- build: commit $COMMIT, node jar of $JAR_DATE; machine: $(nproc) cores ($CPU_MODEL), $MEM_GB GiB RAM, load average at the start $LOAD_AT_START, at the kill $LOAD_AT_KILL (other processes: $OTHER_JAVA other JVMs running at the start)"
   echo "- parameters: $TOTAL calls (gw1 ${PER_GW[1]}, gw2 ${PER_GW[2]}, gw3 ${PER_GW[3]}) at $RATE cps per gateway, hold $HOLD s; $MOVE_TXT;" \
@@ -631,8 +679,11 @@ SECTION="$WORK/section.md"
   echo "|---|---|"
   echo "| call entities per node at the kill | node1 ${ENT[1]}, node2 ${ENT[2]}, node3 ${ENT[3]} (total $ENT_TOTAL, $TOTAL + $SILENT_CALLS calls) |"
   echo "| entities on the victim | ${ENT[$VICTIM]} |"
+  echo "| INVITEs each gateway read during the drill | $BUSY_TXT |"
+  echo "| **goal** | $GOAL_TXT |"
   echo "| calls at the callee / answered at the caller at the kill | $AT_UAS_AT_KILL / $ANSWERED_AT_KILL of $TOTAL (not yet answered: $NOT_ANSWERED_AT_KILL) |"
   echo "| failed setups (no 200 at the caller) | $FAILED_SETUPS |"
+  echo "| UDP datagrams the kernel dropped (full receive buffers, whole machine, from the drill's calls on) | $UDP_DROPS |"
   echo "| **confirmed calls lost** | **$LOST_ALL** (fail-over calls $SUM_LOST, silent calls $SILENT_LOST) |"
   echo "| re-INVITEs reaching the callee | $REINVITES of $SUM_ANSWERED answered calls |"
   echo "| SBC refresh UPDATEs at the callee / answered by callers | $UAS_UPDATES / $SUM_REFRESH |"
@@ -682,7 +733,8 @@ if [[ ! -s $REPORT ]]; then
 Appended by `loadtests/failover-drill.sh`: three node JVMs on a private PostgreSQL journal, established
 calls through all three gateways, one node killed with `kill -9` while the calls are held; then each
 call's re-INVITE and BYE, and silent calls whose callee stops refreshing (the SBC must BYE both legs at
-the persisted session-timer deadline). PASS = no confirmed (answered) call lost.
+the persisted session-timer deadline). PASS = no confirmed (answered) call lost and (since
+2026-12-05) the dead node's calls answered within the goal (5 s) of the kill.
 EOF
 fi
 cat "$SECTION" >>"$REPORT"

@@ -98,12 +98,16 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
+cpu_busy_idle() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6; exit }' /proc/stat; } # busy, idle jiffies
 CALLS=$((RATE * MINUTES * 60))
 mkdir -p "$WORK/uas" "$WORK/uac"
 (cd "$WORK/uas" && exec sipp -sf "$SCRIPT_DIR/scenarios/uas.xml" -i 127.0.0.1 -p $UAS_PORT -nostdin \
   -trace_stat -stf stat.csv -fd 5 -trace_err -error_file errors.log >uas.out 2>&1) &
 SPID[uas]=$!
 START=$(date +%s)
+read -r BUSY0 IDLE0 <<<"$(cpu_busy_idle)"
+declare -A TICKS0
+for i in 1 2 3; do TICKS0[$i]=$(proc_cpu_ticks "${NODE_PID[$i]}"); done
 log "load: $CALLS calls at $RATE cps (1 s each) through the front for $MINUTES min; node 2 stands still ${PAUSE} s every ${EVERY} s"
 (cd "$WORK/uac" && exec sipp -sf "$SCRIPT_DIR/scenarios/uac.xml" -i 127.0.0.1 -p $UAC_PORT -m $CALLS -r "$RATE" \
   -l $((RATE * 10)) -set hold_ms 1000 -nostdin -trace_stat -stf stat.csv -fd 5 -trace_err -error_file errors.log \
@@ -122,6 +126,15 @@ while kill -0 "${SPID[uac]}" 2>/dev/null; do
 done
 wait "${SPID[uac]}" 2>/dev/null || true
 unset 'SPID[uac]'
+ELAPSED=$(($(date +%s) - START))
+read -r BUSY1 IDLE1 <<<"$(cpu_busy_idle)"
+MACHINE_BUSY=$(awk -v b=$((BUSY1 - BUSY0)) -v i=$((IDLE1 - IDLE0)) 'BEGIN { printf "%.0f", 100 * b / (b + i) }')
+HZ=$(getconf CLK_TCK)
+NODE_CPU=""
+for i in 1 2 3; do
+  t=$(proc_cpu_ticks "${NODE_PID[$i]}")
+  NODE_CPU+="${NODE_CPU:+, }node $i $(awk -v d=$((t - TICKS0[$i])) -v hz="$HZ" -v s="$ELAPSED" 'BEGIN { printf "%.0f %%", 100 * d / hz / s }')"
+done
 sleep 3
 
 stat() { awk -F';' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { v = $k } END { print v + 0 }' "$WORK/$1/stat.csv"; }
@@ -131,8 +144,14 @@ for i in 1 2 3; do
   STALL[$i]=$(curl -fs "http://127.0.0.1:$((HTTP_BASE + i - 1))/metrics" | awk '$1 == "sbc_longest_stall_ms" { print int($2) }')
   UP[$i]=$(curl -fs "http://127.0.0.1:$((HTTP_BASE + i - 1))/cluster/members" | grep -o '"status":"Up"' | wc -l)
 done
-DOWNINGS=$(cat "$CLUSTER_DIR"/node-*.log | grep -c -E "SBR took decision|is gone: its cluster port|Marking node .* as \[Down\]|fenced:" || true)
+DOWNINGS=$(cat "$CLUSTER_DIR"/node-*.log | grep -c -E "SBR took decision|is gone: its cluster port|Marking node .* as \[Down\]|fenced: this process was stopped" || true)
+# a node that stood still may find itself without a majority for a moment when it resumes (its own
+# failure detector saw no heartbeats meanwhile): it fences (drops SIP) until the heartbeats are back
+FENCES=$(cat "$CLUSTER_DIR"/node-*.log | grep -c "fenced: only" || true)
 UNREACHABLE=$(cat "$CLUSTER_DIR"/node-*.log | grep -c "Marking node as UNREACHABLE" || true)
+# Pekko's failure detector logs a heartbeat gap once it reaches 2/3 of the acceptable pause (2 s)
+GAPS=$(cat "$CLUSTER_DIR"/node-*.log | sed -nE 's/.*heartbeat interval is growing too large for address [^:]+:[^:]+:([0-9]+): ([0-9]+) millis.*/\1 \2/p' |
+  awk '{ n++; if ($2 > m) { m = $2; p = $1 } } END { if (n) printf "%d ms (towards cluster port %s; %d gaps of 2 s or more logged)", m, p, n; else print "below 2 s (none logged)" }')
 ALIVE=0
 for i in 1 2 3; do kill -0 "${NODE_PID[$i]}" 2>/dev/null && ALIVE=$((ALIVE + 1)); done
 VERDICT=FAIL
@@ -149,12 +168,15 @@ mkdir -p "$(dirname "$REPORT")"
   echo "|---|---|"
   echo "| calls ok / failed / of | $OK / $FAILED / $CALLS (retransmissions $RETRANS) |"
   echo "| members Up at the end (node 1's view), nodes alive | ${UP[1]}, $ALIVE of 3 |"
-  echo "| downings, fences, removals (log lines) | $DOWNINGS |"
+  echo "| downings, removals, nodes halted (log lines) | $DOWNINGS |"
+  echo "| quorum fences (a node without a majority for a moment; SIP dropped meanwhile) | $FENCES |"
   echo "| nodes marked unreachable on the way (log lines; not downed) | $UNREACHABLE |"
+  echo "| machine CPU busy during the load / node CPU (of one core) | $MACHINE_BUSY % of 2 cores / $NODE_CPU |"
+  echo "| longest heartbeat gap seen by a peer (acceptable pause 3000 ms) | $GAPS |"
   for i in 1 2 3; do
     echo "| node $i longest stall (pause watch) | ${STALL[$i]:-n/a} ms (acceptable heartbeat pause 3000 ms, pause fence 6000 ms) |"
   done
 } >>"$REPORT"
-tail -n 14 "$REPORT"
+tail -n 16 "$REPORT"
 log "$VERDICT; report appended to $REPORT"
 [[ $VERDICT == PASS ]]
