@@ -26,6 +26,7 @@ import org.yaml.snakeyaml.Yaml;
  */
 final class DeployFiles {
   private static final Pattern CONF_ENV = Pattern.compile("\\$\\{\\?(SBC_[A-Z0-9_]+)}");
+  private static final Pattern LOGBACK_ENV = Pattern.compile("\\$\\{(SBC_[A-Z0-9_]+)[:}]");
   private static final Pattern SCRIPT_ENV = Pattern.compile("\\$\\{?!?(SBC_[A-Z0-9_]+)");
   private static final Pattern K8S_REF = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
   private static final Pattern COMPOSE_VAR = Pattern.compile("\\$\\{([A-Z0-9_]+)(?::?([-?])([^}]*))?}");
@@ -92,11 +93,12 @@ final class DeployFiles {
 
   /**
    * The environment variables the node reads: the {@code ${?SBC_...}} overrides of its
-   * application.conf and the names its launcher and preStop hook use.
+   * application.conf, its logback.xml's, and the names its launcher and preStop hook use.
    */
   static Set<String> nodeReads() throws IOException {
     Set<String> names = new TreeSet<>(matches(CONF_ENV,
         Files.readString(repo().resolve("node/src/main/resources/application.conf"))));
+    names.addAll(matches(LOGBACK_ENV, Files.readString(repo().resolve("node/src/main/resources/logback.xml"))));
     names.addAll(scriptReads(deploy("start-node.sh")));
     names.addAll(scriptReads(deploy("prestop-drain.sh")));
     return names;

@@ -55,6 +55,17 @@ class StartNodeScriptTest {
   }
 
   @Test
+  void theVariablesTheNodeReadsAreFoundInItsSources() throws Exception {
+    java.util.Set<String> reads = DeployFiles.nodeReads();
+    for (String name : List.of("SBC_SIP_PORT", "SBC_CLUSTER_BOOTSTRAP", "SBC_BOOTSTRAP_CONTACT_POINTS", "SBC_LOG_LEVEL",
+        "SBC_NODE_JAR", "SBC_JAVA_OPTS", "SBC_PRESTOP_WAIT")) {
+      assertTrue(reads.contains(name), name + " not in " + reads);
+    }
+    assertTrue(DeployFiles.nodeReads(reads, "SBC_ADMIN_TOKEN_FILE"));
+    assertTrue(!DeployFiles.nodeReads(reads, "SBC_SIP_PROT") && !DeployFiles.nodeReads(reads, "SBC_NO_SUCH_FILE"));
+  }
+
+  @Test
   void aSecretGivenTwiceAnUnreadableFileOrAMissingJarStopsWithExit2(@TempDir Path dir) throws Exception {
     Path jar = Files.writeString(dir.resolve("node.jar"), "");
     Path token = Files.writeString(dir.resolve("admin_token"), "x");
