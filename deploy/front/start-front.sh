@@ -5,6 +5,8 @@
 # e.g. deploy/front/start-front.sh 127.0.0.1 5000 5001 data/cluster/front 127.0.0.1:5060 127.0.0.1:5160
 # Writes WORK_DIR/dispatcher.list (set 1: the nodes) and WORK_DIR/front.log; needs the Debian
 # package "kamailio" (no root: it runs as the calling user on unprivileged ports).
+# SBC_FRONT_FOREGROUND=on: Kamailio replaces this script instead (logs on stderr, no PID printed),
+# as the front's container (deploy/front/Dockerfile) runs it.
 set -euo pipefail
 if (( $# < 5 )); then
   sed -n '2,8p' "$0" >&2
@@ -21,9 +23,12 @@ for node in "$@"; do
   echo "1 sip:$node" >> "$work/dispatcher.list"
 done
 # -DD: stay in the foreground (no daemon) so that the PID printed is Kamailio's main process; -E: log to stderr
-kamailio -DD -E -f "$cfg" -Y "$work" -P "$work/kamailio.pid" -m 64 -M 8 \
-  -A "FRONT_IP=$front_ip" -A "FRONT_PORT=$front_port" -A "EGRESS_PORT=$egress_port" \
-  -A "FRONT_SOCKET=\"udp:$front_ip:$front_port\"" \
-  -A "DISPATCHER_LIST=\"$work/dispatcher.list\"" -A "PING_FROM=\"sip:front@$front_ip:$front_port\"" \
-  > "$work/front.log" 2>&1 &
+args=(-DD -E -f "$cfg" -Y "$work" -P "$work/kamailio.pid" -m 64 -M 8
+  -A "FRONT_IP=$front_ip" -A "FRONT_PORT=$front_port" -A "EGRESS_PORT=$egress_port"
+  -A "FRONT_SOCKET=\"udp:$front_ip:$front_port\""
+  -A "DISPATCHER_LIST=\"$work/dispatcher.list\"" -A "PING_FROM=\"sip:front@$front_ip:$front_port\"")
+if [[ ${SBC_FRONT_FOREGROUND:-off} == on ]]; then
+  exec kamailio "${args[@]}"
+fi
+kamailio "${args[@]}" > "$work/front.log" 2>&1 &
 echo $!

@@ -123,7 +123,36 @@ final class NodeProcess implements AutoCloseable {
     return node;
   }
 
-  private void awaitReady(Duration limit) throws Exception {
+  /**
+   * A node started by {@code command} (a JVM, or a launcher such as deploy/start-node.sh that execs
+   * one) with {@code env} on top of the SBC_* settings of its ports and data dir, not waited for:
+   * nodes that form their cluster together only get ready once all of them run ({@link #awaitReady}).
+   */
+  static NodeProcess launch(String name, List<String> command, Map<String, String> env, int cluster, int sip, int http)
+      throws Exception {
+    Path dir = Files.createDirectories(Work.dir().resolve(name + "-" + System.nanoTime()));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().keySet().removeIf(k -> k.startsWith("SBC_"));
+    pb.environment().putAll(Map.of("SBC_SIP_HOST", "127.0.0.1", "SBC_SIP_PORT", Integer.toString(sip),
+        "SBC_HTTP_PORT", Integer.toString(http), "SBC_CLUSTER_PORT", Integer.toString(cluster),
+        "SBC_DATA_DIR", dir.resolve("data").toString()));
+    pb.environment().putAll(env);
+    Path log = dir.resolve("node.log");
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
+    return new NodeProcess(sip, http, cluster, dir, log, pb.start(), "http",
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
+  }
+
+  /** The fat jar the integration tests run (built by the reactor before them). */
+  static Path jar() {
+    Path jar = Path.of(System.getProperty("sbc.node.jar", "../node/target/sbc-node-0.1.0-SNAPSHOT-all.jar"));
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("node jar " + jar.toAbsolutePath() + " missing: build with mvn package first");
+    }
+    return jar.toAbsolutePath();
+  }
+
+  void awaitReady(Duration limit) throws Exception {
     Instant deadline = Instant.now().plus(limit);
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
@@ -320,7 +349,7 @@ final class NodeProcess implements AutoCloseable {
     reaper.close();
   }
 
-  private static String javaBin() {
+  static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sbc.gateway.AdmissionControl;
 import io.sbc.gateway.Fence;
+import io.sbc.node.cluster.ClusterFormation;
 import io.sbc.node.cluster.ClusterGuards;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.gateway.SipGateway;
@@ -40,7 +41,6 @@ import io.sbc.protocol.CodecWarmUp;
 import io.sbc.protocol.Transport;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -56,8 +56,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.slf4j.Logger;
@@ -135,7 +133,7 @@ public final class Main {
       flushLogs();
       return CompletableFuture.completedFuture(Done.getInstance());
     });
-    joinClusterOfOneWithoutSeeds(system, config);
+    ClusterFormation.join(system, config);
     // while the cluster handshake runs, and before the sockets open and /ready can turn true
     warmUp(config.getInt("sbc.warm-up.rounds"), config.getDuration("sbc.warm-up.max-time").toMillis());
     MeterRegistry registry = NodeMetrics.get(system).registry();
@@ -184,6 +182,8 @@ public final class Main {
         .whenComplete((uri, failure) -> {
           if (failure != null) { // no management server: no /ready, no API; say why rather than hang unready
             log.error("the management HTTP server did not start: {}", failure.toString(), failure);
+          } else {
+            ClusterFormation.bootstrap(system, config);
           }
         });
     logStarted(config, settings);
@@ -209,14 +209,6 @@ public final class Main {
     } catch (ExecutionException | TimeoutException e) {
       log.warn("runtime settings (policy, route table, session timers) not loaded within 10 s; "
           + "the configured values apply until they are: {}", e.toString());
-    }
-  }
-
-  /** A node without seed nodes is a cluster of one: it joins itself. */
-  private static void joinClusterOfOneWithoutSeeds(ActorSystem<Void> system, Config config) {
-    Cluster cluster = Cluster.get(system);
-    if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
   }
 
@@ -306,7 +298,7 @@ public final class Main {
   }
 
   /**
-   * Values computed from others: seed nodes from SBC_SEED_NODES, the H2 URL and the durable
+   * Values computed from others: seed nodes or bootstrap contact points (ClusterFormation), the H2 URL and the durable
    * runtime settings' directory from the data dir, Pekko's app-version from the build.
    */
   static Config withDerivedSettings(Config config) {
@@ -316,14 +308,7 @@ public final class Main {
     out = out.withValue("pekko.cluster.app-version", ConfigValueFactory.fromAnyRef(appVersion(config)));
     out = out.withValue("pekko.cluster.roles",
         ConfigValueFactory.fromIterable(SbcSettings.parseRoles(config.getString("sbc.roles"))));
-    String seeds = config.getString("sbc.cluster.seed-nodes").trim();
-    if (!seeds.isEmpty()) {
-      List<String> addresses = new ArrayList<>();
-      for (String hostPort : seeds.split(",")) {
-        addresses.add("pekko://sbc@" + hostPort.trim());
-      }
-      out = out.withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(addresses));
-    }
+    out = ClusterFormation.derive(config).withFallback(out);
     String journal = config.getString("sbc.journal");
     String url = config.getString("pekko-persistence-jdbc.shared-databases.slick.db.url");
     if (journal.equals("postgres")) {
