@@ -297,12 +297,14 @@ entities() { # NODE: call entities hosted (sum of numEntities)
                                                      $0 = substr($0, RSTART + RLENGTH) } }
          END { print s + 0 }'
 }
+metrics_page() { # NODE: that node's /metrics (empty when it does not answer)
+  curl -fs --max-time 5 "http://127.0.0.1:$(http_port "$1")/metrics" 2>/dev/null || true
+}
 metric() { # NODE NAME: counter value (n/a when missing)
-  { curl -fs --max-time 5 "http://127.0.0.1:$(http_port "$1")/metrics" 2>/dev/null || true; } |
-    awk -v n="$2" '$1 == n { printf "%d\n", $2; f = 1 } END { if (!f) print "n/a" }'
+  metrics_page "$1" | awk -v n="$2" '$1 == n { printf "%d\n", $2; f = 1 } END { if (!f) print "n/a" }'
 }
 invites_in() { # NODE: INVITE requests that node's gateway read (every transport)
-  { curl -fs --max-time 5 "http://127.0.0.1:$(http_port "$1")/metrics" 2>/dev/null || true; } |
+  metrics_page "$1" |
     awk '/^sbc_sip_messages(_total)?\{/ && /direction="in"/ && /kind="request"/ && /method="INVITE"/ { s += $NF }
          END { printf "%d\n", s }'
 }

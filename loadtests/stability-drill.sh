@@ -100,6 +100,7 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
+stat() { awk -F';' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { v = $k } END { print v + 0 }' "$WORK/$1/stat.csv"; }
 cpu_busy_idle() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6; exit }' /proc/stat; } # busy, idle jiffies
 CALLS=$((RATE * MINUTES * 60))
 mkdir -p "$WORK/uas" "$WORK/uac" "$WORK/warm"
@@ -116,7 +117,7 @@ log "warm-up: $WARM_CALLS calls at $(((RATE + 1) / 2)) cps, not counted"
 SPID[warm]=$!
 wait "${SPID[warm]}" 2>/dev/null || true
 unset 'SPID[warm]'
-WARM_FAILED=$(awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "FailedCall(C)") k = i; next } { v = $k } END { print v + 0 }' "$WORK/warm/stat.csv")
+WARM_FAILED=$(stat warm 'FailedCall(C)')
 log "warm-up done ($WARM_FAILED of $WARM_CALLS failed)"
 sleep 10
 START=$(date +%s)
@@ -155,7 +156,6 @@ for i in 1 2 3; do
 done
 sleep 3
 
-stat() { awk -F';' -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { v = $k } END { print v + 0 }' "$WORK/$1/stat.csv"; }
 OK=$(stat uac 'SuccessfulCall(C)'); FAILED=$(stat uac 'FailedCall(C)'); RETRANS=$(stat uac 'Retransmissions(C)')
 declare -A STALL UP
 for i in 1 2 3; do
@@ -167,7 +167,6 @@ DOWNINGS=$(cat "$CLUSTER_DIR"/node-*.log | grep -c -E "SBR took decision|is gone
 # failure detector saw no heartbeats meanwhile): it fences (drops SIP) until the heartbeats are back
 FENCES=$(cat "$CLUSTER_DIR"/node-*.log | grep -c "fenced: only" || true)
 UNREACHABLE=$(cat "$CLUSTER_DIR"/node-*.log | grep -c "Marking node as UNREACHABLE" || true)
-# Pekko's failure detector logs a heartbeat gap once it reaches 2/3 of the acceptable pause (2 s)
 # Pekko's failure detector logs a heartbeat gap once it reaches 2/3 of the acceptable pause (2 s).
 # gaps OBSERVERS TARGET_PORT|other : the longest logged by those nodes towards that port (or the others)
 gaps() {
@@ -183,6 +182,7 @@ for i in 1 2 3; do kill -0 "${NODE_PID[$i]}" 2>/dev/null && ALIVE=$((ALIVE + 1))
 VERDICT=FAIL
 if ((FAILED == 0 && OK == CALLS && DOWNINGS == 0 && ALIVE == 3)) && [[ ${UP[1]} == 3 ]]; then VERDICT=PASS; fi
 mkdir -p "$(dirname "$REPORT")"
+SECTION="$WORK/section.md"
 {
   echo
   echo "## $(date -u '+%Y-%m-%d %H:%M:%S') UTC: $VERDICT"
@@ -202,7 +202,8 @@ mkdir -p "$(dirname "$REPORT")"
   for i in 1 2 3; do
     echo "| node $i longest stall (pause watch) | ${STALL[$i]:-n/a} ms (acceptable heartbeat pause 3000 ms, pause fence 6000 ms) |"
   done
-} >>"$REPORT"
-tail -n 16 "$REPORT"
+} >"$SECTION"
+cat "$SECTION" >>"$REPORT"
+cat "$SECTION"
 log "$VERDICT; report appended to $REPORT"
 [[ $VERDICT == PASS ]]

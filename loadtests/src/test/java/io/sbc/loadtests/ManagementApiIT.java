@@ -528,21 +528,26 @@ class ManagementApiIT {
     throw new AssertionError("GET " + path + " never showed " + part + ", last: " + last);
   }
 
-  /** One INVITE datagram from a socket of the test's own; returns the first response. */
   /** The answer to an out-of-dialog OPTIONS (a keep-alive probe) sent over UDP. */
   private static String optionsOverUdp(int sipPort, String callId) throws Exception {
     try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
       socket.setSoTimeout(5000);
       String options = new String(Sipp.bareInvite("bob", sipPort, socket.getLocalPort(), callId), StandardCharsets.UTF_8)
           .replaceFirst("^INVITE ", "OPTIONS ").replace("CSeq: 1 INVITE", "CSeq: 1 OPTIONS");
-      byte[] bytes = options.getBytes(StandardCharsets.UTF_8);
-      socket.send(new DatagramPacket(bytes, bytes.length, new InetSocketAddress("127.0.0.1", sipPort)));
-      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
-      socket.receive(answer);
-      return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+      return firstAnswer(socket, new InetSocketAddress("127.0.0.1", sipPort), options);
     }
   }
 
+  /** Sends {@code request} from {@code socket} and returns the first datagram that comes back. */
+  private static String firstAnswer(DatagramSocket socket, InetSocketAddress to, String request) throws Exception {
+    byte[] bytes = request.getBytes(StandardCharsets.UTF_8);
+    socket.send(new DatagramPacket(bytes, bytes.length, to));
+    DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+    socket.receive(answer);
+    return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+  }
+
+  /** One INVITE datagram from a socket of the test's own; returns the first response. */
   private static String inviteOverUdp(int sipPort, String callId) throws Exception {
     return inviteOverUdp(sipPort, callId, "bob", "");
   }
@@ -558,11 +563,7 @@ class ManagementApiIT {
       String invite = new String(Sipp.bareInvite(user, sipPort, port, callId), StandardCharsets.UTF_8)
           .replace("Content-Length: 0\r\n", extraHeaders + "Content-Length: 0\r\n");
       InetSocketAddress sbc = new InetSocketAddress("127.0.0.1", sipPort);
-      byte[] bytes = invite.getBytes(StandardCharsets.UTF_8);
-      socket.send(new DatagramPacket(bytes, bytes.length, sbc));
-      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
-      socket.receive(answer);
-      String first = new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8);
+      String first = firstAnswer(socket, sbc, invite);
       Matcher toTag = Pattern.compile("(?m)^To: ([^\r\n]*)").matcher(first);
       if (first.matches("(?s)SIP/2\\.0 [3-6]\\d\\d .*") && toTag.find()) {
         String ack = invite.replaceFirst("^INVITE ", "ACK ").replace("CSeq: 1 INVITE", "CSeq: 1 ACK")

@@ -146,7 +146,8 @@ public final class Main {
     AdmissionControl admission = initAdmission(settings, registry, fence);
     CallIds callIds = new CallIds(settings.clusterSecret());
     AtomicReference<ActorRef<ShardingEnvelope<CallEntity.Command>>> region = new AtomicReference<>();
-    OptionsProbes probes = new OptionsProbes(admission);
+    SipBuilder build = new SipBuilder(settings.sip());
+    OptionsProbes probes = new OptionsProbes(build, admission);
     FunctionCounter.builder("sbc_sip_options_answered", probes, OptionsProbes::answeredCount)
         .description("out-of-dialog OPTIONS (keep-alive probes) answered by the gateway without a call entity")
         .register(registry);
@@ -161,7 +162,7 @@ public final class Main {
     MidcallPolicyResolver policies = new MidcallPolicies(
         routeStore, settings.midcallPolicy(), policyStore::forRoute, policyStore::global);
     LiveGateways gateways = LiveGateways.cluster(system, gatewayRef, settings.sip().address(), GatewayDirectory.start(system));
-    CallServices services = new CallServices(settings, routeStore, timerStore, new SipBuilder(settings.sip()), callIds,
+    CallServices services = new CallServices(settings, routeStore, timerStore, build, callIds,
         gatewayRef, new CallMetrics(registry), admission, policies, gateways,
         entityId -> region.get().tell(new ShardingEnvelope<>(entityId, new CallEntity.Wake())));
     region.set(CallSharding.init(system, services));

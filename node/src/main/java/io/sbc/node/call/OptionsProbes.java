@@ -1,6 +1,5 @@
 package io.sbc.node.call;
 
-import gov.nist.javax.sip.header.HeaderFactoryImpl;
 import gov.nist.javax.sip.message.SIPMessage;
 import gov.nist.javax.sip.message.SIPRequest;
 import gov.nist.javax.sip.message.SIPResponse;
@@ -8,7 +7,6 @@ import io.sbc.gateway.AdmissionControl;
 import io.sbc.gateway.Flow;
 import io.sbc.gateway.GatewayCommand;
 import io.sbc.node.transaction.SipBuilder;
-import io.sbc.node.transaction.SipCapabilities;
 import io.sbc.protocol.SipCodec;
 import java.text.ParseException;
 import java.util.concurrent.atomic.LongAdder;
@@ -27,11 +25,12 @@ import org.slf4j.LoggerFactory;
 public final class OptionsProbes {
   private static final Logger log = LoggerFactory.getLogger(OptionsProbes.class);
 
-  private final HeaderFactoryImpl headers = new HeaderFactoryImpl();
+  private final SipBuilder build;
   private final AdmissionControl admission;
   private final LongAdder answered = new LongAdder();
 
-  public OptionsProbes(AdmissionControl admission) {
+  public OptionsProbes(SipBuilder build, AdmissionControl admission) {
+    this.build = build;
     this.admission = admission;
   }
 
@@ -47,11 +46,9 @@ public final class OptionsProbes {
           : request.createResponse(200, "OK");
       resp.getTo().setTag(SipBuilder.newTag());
       if (resp.getStatusCode() == 503) {
-        resp.addHeader(headers.createHeader("Retry-After", Integer.toString(admission.retryAfterSeconds())));
+        build.setHeader(resp, "Retry-After", Integer.toString(admission.retryAfterSeconds()));
       } else {
-        addList(resp, "Allow", SipCapabilities.ALLOWED_METHODS);
-        addList(resp, "Supported", SipCapabilities.EXTENSIONS);
-        resp.addHeader(headers.createHeader("Accept", "application/sdp"));
+        build.advertiseCapabilities(resp); // as the entities do (RequestScreening)
       }
       flow.gateway().tell(new GatewayCommand.Send(flow, SipCodec.encode(resp), null, null));
       answered.increment();
@@ -65,12 +62,5 @@ public final class OptionsProbes {
   /** OPTIONS answered here since the start. */
   public long answeredCount() {
     return answered.sum();
-  }
-
-  // JAIN-SIP takes list headers one value at a time (a comma list is refused as "not a singleton")
-  private void addList(SIPResponse resp, String name, Iterable<String> values) throws ParseException {
-    for (String value : values) {
-      resp.addHeader(headers.createHeader(name, value));
-    }
   }
 }

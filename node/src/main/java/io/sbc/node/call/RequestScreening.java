@@ -58,11 +58,7 @@ final class RequestScreening {
     }
     if (outOfDialog && method.equals("OPTIONS")) {
       ServerTransaction st = transactions.newServer(side, req, flow);
-      tx.respond(st, 200, "OK", null, resp -> {
-        build.setList(resp, "Allow", SipCapabilities.allow());
-        build.setList(resp, "Supported", SipCapabilities.supported());
-        build.setHeader(resp, "Accept", "application/sdp");
-      });
+      tx.respond(st, 200, "OK", null, build::advertiseCapabilities);
       return true;
     }
     return false;

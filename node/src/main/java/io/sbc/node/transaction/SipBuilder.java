@@ -336,6 +336,13 @@ public final class SipBuilder {
     msg.setHeader(headers.createHeader(name, value));
   }
 
+  /** What the SBC implements, as an OPTIONS answer says it (RFC 3261 §11.2): Allow, Supported, Accept. */
+  public void advertiseCapabilities(SIPMessage msg) throws ParseException {
+    setList(msg, "Allow", SipCapabilities.allow());
+    setList(msg, "Supported", SipCapabilities.supported());
+    setHeader(msg, "Accept", "application/sdp");
+  }
+
   /**
    * Sets a list header (Allow, Supported, Unsupported, ...) to comma-separated {@code values};
    * JAIN-SIP takes such a header only one value at a time.
