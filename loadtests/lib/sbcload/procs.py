@@ -7,6 +7,7 @@ wait, then SIGKILL. Direct children run in their own session (a Ctrl-C at the te
 only this tool, which then stops them in order) and get SIGKILL if the tool itself dies.
 """
 
+import ctypes
 import os
 import signal
 import socket
@@ -36,6 +37,13 @@ class Supervisor:
     def __init__(self):
         self.entries = []  # (name, pid, stop signal, Popen or None, grace seconds)
         self.stopping = False
+        # PR_SET_CHILD_SUBREAPER (36): processes a launcher script left behind (the nodes of
+        # deploy/start-cluster.sh) become our children when it exits, so we reap them once stopped
+        # instead of leaving zombies to an init that may not.
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
 
     def spawn(self, name, cmd, log_path=None, cwd=None, env=None, stop_sig=signal.SIGTERM, grace=10.0,
               tie_to_tool=True):
@@ -77,6 +85,18 @@ class Supervisor:
         finally:
             signal.signal(signal.SIGINT, old)
             self.stopping = False
+        reap()
+
+
+def reap():
+    """Collects the exit status of any child that has ended (nothing else is waiting for them now)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def alive(pid):

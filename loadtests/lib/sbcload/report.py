@@ -54,16 +54,19 @@ def latency_series(samples, t0, window):
     bins = {}
     for t, ms in samples:
         bins.setdefault(int((t - t0) // window), []).append(ms)
-    out = []
+    out, prev = [], None
     for k in sorted(bins):
+        if prev is not None and k > prev + 1:
+            out.append(((prev + 1.5) * window, float("nan"), float("nan")))  # no calls: a gap, not a line
         v = bins[k]
         out.append(((k + 0.5) * window, sipp.percentile(v, 50), sipp.percentile(v, 99)))
+        prev = k
     return out
 
 
 def _floor(vals, lo=0.5):
-    # log scale: a 0 ms sample (below the kernel tick) is drawn at the floor
-    return [max(v, lo) for v in vals]
+    # log scale: a 0 ms sample (below the kernel tick) is drawn at the floor; NaN stays a gap
+    return [v if v != v else max(v, lo) for v in vals]
 
 
 # ---------------------------------------------------------------- plots
@@ -263,7 +266,7 @@ def environment():
     java = out(["java", "-version"]).splitlines()
     sippv = [ln for ln in out(["sipp", "-v"]).splitlines() if "SIPp" in ln]
     return {"cores": os.cpu_count(), "cpu": cpu, "kernel": platform.release(), "commit": commit,
-            "java": java[0] if java else "?", "sipp": sippv[0].strip() if sippv else "?",
+            "java": java[0] if java else "?", "sipp": sippv[0].strip().rstrip(".") if sippv else "?",
             "loadavg": open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []}
 
 
