@@ -150,6 +150,8 @@ def install_signal_handlers():
         raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGTERM, to_interrupt)
     signal.signal(signal.SIGHUP, to_interrupt)
+    # a background job of a non-interactive shell starts with SIGINT ignored: Ctrl-C/kill -INT must still work
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # ---------------------------------------------------------------- ports
