@@ -221,22 +221,22 @@ def plots(runs, outdir, latency_window=2.0, per_rate=True):
 
 # ---------------------------------------------------------------- text
 
-STEP_HEADER = ("| step | offered cps | calls | ok | failed | retrans | answered cps | INVITE->100 p50/p99 ms "
-               "| INVITE->200 p50/p99 ms | server CPU % | CPU ms/call | memory MB | SIPp exit |")
+STEP_HEADER = ("| step | offered cps | calls | ok | failed | unexpected | retrans | answered cps "
+               "| INVITE->100 p50/p99 ms | INVITE->200 p50/p99 ms | server CPU % | CPU ms/call | memory MB | verdict |")
 
 
 def step_table(run):
-    rows = [STEP_HEADER, "|" + "---|" * 13]
+    rows = [STEP_HEADER, "|" + "---|" * 14]
     for s in run.steps:
-        rows.append("| {} | {} | {} | {} | {} | {} | {} | {} / {} | {} / {} | {} | {} | {} | {} |".format(
-            s["step"], s["rate"], s["calls"], s["ok"], s["failed"], s["retransmissions"], f(s["answered_cps"]),
-            f(s["rtd1_p50"], 0), f(s["rtd1_p99"], 0), f(s["rtd2_p50"], 0), f(s["rtd2_p99"], 0), f(s["cpu_pct"]),
-            f(s["cpu_ms_per_call"], 3), f(s["mem_max_mb"], 0), s["sipp_exit"]))
+        rows.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} / {} | {} | {} | {} | {} |".format(
+            s["step"], s["rate"], s["calls"], s["ok"], s["failed"], s["unexpected"], s["retransmissions"],
+            f(s["answered_cps"]), f(s["rtd1_p50"], 0), f(s["rtd1_p99"], 0), f(s["rtd2_p50"], 0), f(s["rtd2_p99"], 0),
+            f(s["cpu_pct"]), f(s["cpu_ms_per_call"], 3), f(s["mem_max_mb"], 0), s["verdict"]))
     return "\n".join(rows)
 
 
 def result_table(runs):
-    rows = ["| server | highest offered rate with 0 failed calls | server CPU per call there | first rate with failures |",
+    rows = ["| server | highest offered rate with 0 failed calls (kept up) | server CPU per call there | first step not passed |",
             "|---|---|---|---|"]
     for run in runs:
         sm = run.summary()
@@ -281,7 +281,10 @@ def load_report(kind, runs, args, outdir, env, command):
              f"Plan: {args.start} to {args.max} calls/s in steps of {args.step}, {args.step_seconds} s each, "
              f"calls held {args.hold_ms} ms (uac.xml / uas.xml over UDP), {args.settle} s between steps; "
              + (f"warm-up {args.warmup} s at {min(args.start, args.warmup_rate)} calls/s first (not measured)"
-                if args.warmup else "no warm-up") + "; a step passes when every call succeeded.", "",
+                if args.warmup else "no warm-up") + "; a step passes (verdict ok) when every call succeeded and, while "
+             "the step offered its calls, the server answered at least 90 % of the offered rate (\"behind\" otherwise)"
+             + ("; the SIPp caller ignores unexpected messages (a 180 forwarded after the 200) and counts them"
+                if args.ignore_unexpected else "; an unexpected message fails its call") + ".", "",
              "## Result", "", result_table(runs), ""]
     for run in runs:
         lines += [f"## Steps: {run.target.label}", "", f"Address {run.target.address}.", "", step_table(run), ""]
@@ -319,7 +322,8 @@ def how_measured():
     return ["## How it is measured", "",
             "- Each step is one SIPp caller run (`-r rate -m rate x seconds`), bounded by its own `-timeout`; "
             "a call fails on any SIPp error (no answer after UDP retransmissions, unexpected message). "
-            "\"answered cps\" = INVITE->200 samples per second over the step; \"offered\" is what SIPp was asked for.",
+            "\"answered cps\" = 200 OKs received while the step offered its calls (calls / rate seconds from SIPp's "
+            "start), per second; \"offered\" is what SIPp was asked for.",
             "- Response times: SIPp `-trace_rtt` of uac.xml, rtd 1 = INVITE -> first response (100 Trying), "
             "rtd 2 = INVITE -> 200 OK; nearest-rank percentiles; SIPp stamps them with a coarse clock (kernel tick, "
             "1-4 ms), so 0 means below one tick.",

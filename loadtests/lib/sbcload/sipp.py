@@ -11,6 +11,7 @@ stateful proxy), rtd 2 = INVITE -> 200 OK.
 
 import glob
 import os
+import re
 import resource
 
 from . import procs
@@ -121,6 +122,18 @@ def read_rtt(workdir, start_epoch):
     for v in out.values():
         v.sort()
     return out
+
+
+_UNEXPECTED = re.compile(r"(?:Continuing|Aborting) call on (?:an )?unexpected")
+
+
+def unexpected_count(workdir):
+    """Messages SIPp did not expect (late 180 after the 200, stray requests), from its -trace_err file."""
+    try:
+        with open(os.path.join(workdir, "errors.log"), encoding="latin-1") as f:
+            return len(_UNEXPECTED.findall(f.read()))
+    except OSError:
+        return 0
 
 
 def percentile(values, p):
