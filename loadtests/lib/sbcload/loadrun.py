@@ -12,6 +12,8 @@ from .sampler import Sampler
 # a step passes when no call failed and, while it offered its calls, the server answered at least
 # this share of the offered rate (0 failed calls after long retransmission storms is no pass)
 KEPT_UP = 0.9
+# CPU of other processes (% of one core) above which a step is marked as disturbed
+OTHERS_WARN = 15.0
 
 
 def plan_rates(start, step, maximum):
@@ -159,6 +161,10 @@ def run_load(ctx, target, a, tag):
                 f"INVITE->100 p99 {_f(step['rtd1_p99'])} ms, INVITE->200 p99 {_f(step['rtd2_p99'])} ms, "
                 f"CPU {_f(step['cpu_pct'])} % = {_f(step['cpu_ms_per_call'], 3)} ms/call"
                 f"{'' if step['pass'] else '  <- ' + step['verdict'].upper()}")
+            if step["others_cpu_pct"] is not None and step["others_cpu_pct"] > OTHERS_WARN:
+                run.notes.append(f"step {i}: other processes on the machine used {step['others_cpu_pct']:.0f} % CPU "
+                                 "(one core = 100 %) while it ran: its figures are not the server's alone")
+                log("WARNING: " + run.notes[-1])
             if step["created_cps"] is not None and step["created_cps"] < 0.95 * rate:
                 run.notes.append(f"step {i}: SIPp created only {step['created_cps']:.0f} calls/s of {rate} "
                                  "(the caller, on the same cores, fell behind)")
@@ -219,7 +225,13 @@ def _step_result(i, rate, calls, rc, sdir, t_start, t_end, cpu_s, infra_s, measu
     window = calls / float(rate)
     answered_cps = sum(1 for t, _ in rtt[2] if t <= start_epoch + window) / window
     dt = max(t_end - t_start, 1e-3)
-    mem = [sum(s["mem"].values()) for s in sampler.snapshot() if t_start <= s["t"] <= t_end and s["mem"]]
+    inside = [s for s in sampler.snapshot() if t_start <= s["t"] <= t_end]
+    mem = [sum(s["mem"].values()) for s in inside if s["mem"]]
+    # CPU of everything else on the machine while the step ran (another job sharing the cores
+    # makes the step's figures worthless): all busy CPU minus the server, what it needs, SIPp
+    others = [s["machine"] - sum(s["cpu"].values()) - sum(s["infra"].values()) - s["sipp"]
+              for s in inside if s.get("machine") is not None]
+    others_pct = max(0.0, sum(others) / len(others)) if others else None
     r1 = [ms for _, ms in rtt[1]]
     r2 = [ms for _, ms in rtt[2]]
     kept_up = answered_cps >= KEPT_UP * rate
@@ -236,4 +248,5 @@ def _step_result(i, rate, calls, rc, sdir, t_start, t_end, cpu_s, infra_s, measu
             "cpu_ms_per_call": (1000.0 * cpu_s / ok) if measured and ok else None,
             "infra_cpu_pct": 100.0 * infra_s / dt if infra_s else None,
             "mem_max_mb": max(mem) if mem else None,
+            "others_cpu_pct": others_pct,
             "pass": passed, "t_start": t_start, "t_end": t_end}

@@ -261,6 +261,17 @@ class CpuMeter:
         return sum(self.last.values()) / CLK_TCK
 
 
+def machine_busy_seconds():
+    """CPU time all cores spent on anything but idle/iowait since boot, from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    total = sum(v[:8])  # user nice system idle iowait irq softirq steal (guest is inside user)
+    return (total - v[3] - v[4]) / CLK_TCK
+
+
 def which(prog):
     for d in os.environ.get("PATH", "/usr/bin:/bin").split(":") + ["/usr/sbin", "/sbin"]:
         p = os.path.join(d, prog)

@@ -163,6 +163,9 @@ def plots(runs, outdir, latency_window=2.0, per_rate=True):
                     label=name(run, n))
         ax.plot(xs, [s["sipp"] for s in run.samples], color="grey" if not multi else c, lw=0.6, alpha=0.6,
                 label=name(run, "SIPp (caller + callee)"))
+        if not multi:
+            ax.plot(xs, [s.get("machine") or 0 for s in run.samples], color="black", lw=0.5, ls=":",
+                    label="whole machine (all processes)")
         steps_marks(ax, run, c)
     save(fig, ax, "cpu.png", "CPU (utime+stime from /proc/<pid>/stat; one core = 100 %)", "% of one core")
 
@@ -222,16 +225,18 @@ def plots(runs, outdir, latency_window=2.0, per_rate=True):
 # ---------------------------------------------------------------- text
 
 STEP_HEADER = ("| step | offered cps | calls | ok | failed | unexpected | retrans | answered cps "
-               "| INVITE->100 p50/p99 ms | INVITE->200 p50/p99 ms | server CPU % | CPU ms/call | memory MB | verdict |")
+               "| INVITE->100 p50/p99 ms | INVITE->200 p50/p99 ms | server CPU % | CPU ms/call | memory MB | other CPU % "
+               "| verdict |")
 
 
 def step_table(run):
-    rows = [STEP_HEADER, "|" + "---|" * 14]
+    rows = [STEP_HEADER, "|" + "---|" * 15]
     for s in run.steps:
-        rows.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} / {} | {} | {} | {} | {} |".format(
+        rows.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} / {} | {} | {} | {} | {} | {} |".format(
             s["step"], s["rate"], s["calls"], s["ok"], s["failed"], s["unexpected"], s["retransmissions"],
             f(s["answered_cps"]), f(s["rtd1_p50"], 0), f(s["rtd1_p99"], 0), f(s["rtd2_p50"], 0), f(s["rtd2_p99"], 0),
-            f(s["cpu_pct"]), f(s["cpu_ms_per_call"], 3), f(s["mem_max_mb"], 0), s["verdict"]))
+            f(s["cpu_pct"]), f(s["cpu_ms_per_call"], 3), f(s["mem_max_mb"], 0), f(s.get("others_cpu_pct"), 0),
+            s["verdict"]))
     return "\n".join(rows)
 
 
@@ -330,6 +335,8 @@ def how_measured():
             "- Server CPU: utime+stime of the server's processes from `/proc/<pid>/stat` (node JVMs; Kamailio: its "
             "main process and all its workers) between the start and the end of the step's SIPp run; CPU per call = "
             "that CPU time / successful calls. 100 % = one core.",
+            "- Other CPU: all busy CPU of the machine (`/proc/stat`) minus the server, its PostgreSQL/front and SIPp, "
+            "averaged over the step: another job on the machine shows here (above 15 % the step gets a warning note).",
             "- Memory: once a second, the sum of `jvm_memory_used_bytes{area=\"heap\"}` from each node's `/metrics` "
             "(live and not yet collected objects: a saw-tooth); Kamailio: shared memory in use (`kamcmd core.shmmem`).",
             ""]

@@ -98,7 +98,7 @@ class SbcLoadToolIT {
       assertTrue(c[9].matches("[\\d,.]+ / [\\d,.]+"), "INVITE->200 p50/p99: " + c[9]);
       Double.parseDouble(c[10].replace(",", ""));  // server CPU %
       Double.parseDouble(c[11].replace(",", ""));  // CPU ms per call
-      assertTrue(List.of("ok", "failed calls", "behind").contains(c[13]) || c[13].startsWith("SIPp exit"), c[13]);
+      assertTrue(List.of("ok", "failed calls", "behind").contains(c[14]) || c[14].startsWith("SIPp exit"), c[14]);
     }
     assertTrue(r.output().contains("Block for loadtests/RESULTS.md"), r.output());
   }
