@@ -345,12 +345,20 @@ def how_measured():
 def profile_section(run):
     out = [f"## Profile: {run.target.label}", ""]
     for name, r in run.profile.results.items():
-        out += [f"JFR recording of {name} over the measured steps (`jcmd JFR.start settings=profile`), "
+        out += [f"JFR recording of {name} over the measured steps (`-XX:StartFlightRecording`, dumped for the steps), "
                 f"{r['samples']:,} execution samples, {r['alloc_total_mb']:,.0f} MB of sampled allocation weight, "
                 f"{r['gc_count']} GCs with {r['gc_pause_ms']:,.0f} ms of pauses; file `{os.path.basename(r['file'])}` "
                 "in the work dir (kept with --keep).", "",
-                "Hot methods (top frame of the execution samples):", "", "| # | method | samples | % |", "|---|---|---|---|"]
+                "Where the time goes (each execution sample counted for its first frame outside the JDK and the "
+                "Scala library):", "", "| component | samples | % |", "|---|---|---|"]
+        out += [f"| {m} | {c:,} | {p:.1f} |" for m, c, p in r.get("component", [])]
+        out += ["", "Hot methods, JDK and Scala library calls counted to their caller:", "",
+                "| # | method | samples | % |", "|---|---|---|---|"]
+        out += [f"| {i} | `{m}` | {c:,} | {p:.1f} |" for i, (m, c, p) in enumerate(r.get("caller", []), 1)]
+        out += ["", "Hot methods (top frame of the execution samples):", "", "| # | method | samples | % |", "|---|---|---|---|"]
         out += [f"| {i} | `{m}` | {c:,} | {p:.1f} |" for i, (m, c, p) in enumerate(r["self"], 1)]
+        out += ["", "SBC methods on the stack (inclusive):", "", "| # | method | samples | % |", "|---|---|---|---|"]
+        out += [f"| {i} | `{m}` | {c:,} | {p:.1f} |" for i, (m, c, p) in enumerate(r.get("sbc_total", []), 1)]
         out += ["", "Methods on the stack (inclusive):", "", "| # | method | samples | % |", "|---|---|---|---|"]
         out += [f"| {i} | `{m}` | {c:,} | {p:.1f} |" for i, (m, c, p) in enumerate(r["total"], 1)]
         out += ["", "Allocation by class (jdk.ObjectAllocationSample weight):", "", "| # | class | MB | % |", "|---|---|---|---|"]
