@@ -48,7 +48,11 @@ class Run:
         return [s for s in self.steps if s["pass"]]
 
     def best(self):
-        p = self.passing
+        """The highest passing step below the first one that did not pass (a step passing again above a
+        failure is noise at the saturation point, not capacity)."""
+        failing = [s["rate"] for s in self.steps if not s["pass"]]
+        limit = min(failing) if failing else float("inf")
+        p = [s for s in self.passing if s["rate"] < limit]
         return max(p, key=lambda s: s["rate"]) if p else None
 
     def summary(self):

@@ -134,6 +134,7 @@ def analyse_file(path, top=15):
             if f.startswith("io.sbc."):
                 sbc_total[f] += 1
     by_class, by_site, by_app_site = collections.Counter(), collections.Counter(), collections.Counter()
+    alloc_component = collections.Counter()
     alloc_total = 0.0
     for fields, frames in _events(path, "jdk.ObjectAllocationSample", 24):
         w = _bytes(fields.get("weight"))
@@ -142,6 +143,7 @@ def analyse_file(path, top=15):
         by_class[cls] += w
         by_site[(frames[0] if frames else "?") + "  [" + cls + "]"] += w
         by_app_site[_app_frame(frames) + "  [" + cls + "]"] += w
+        alloc_component[component(_app_frame(frames, PLUMBING))] += w
     gc_count, gc_pause_ms = 0, 0.0
     for fields, _ in _events(path, "jdk.GarbageCollection", 1):
         gc_count += 1
@@ -156,6 +158,7 @@ def analyse_file(path, top=15):
             "component": [(m, c, 100.0 * c / n) for m, c in by_component.most_common()] if n else [],
             "sbc_total": [(m, c, 100.0 * c / n) for m, c in sbc_total.most_common(top)] if n else [],
             "alloc_total_mb": alloc_total / 1048576,
+            "alloc_component": [(k, v / 1048576, 100.0 * v / alloc_total) for k, v in alloc_component.most_common()] if alloc_total else [],
             "alloc_class": [(k, v / 1048576, 100.0 * v / alloc_total) for k, v in by_class.most_common(top)] if alloc_total else [],
             "alloc_site": [(k, v / 1048576, 100.0 * v / alloc_total) for k, v in by_site.most_common(top)] if alloc_total else [],
             "alloc_app_site": [(k, v / 1048576, 100.0 * v / alloc_total) for k, v in by_app_site.most_common(top)] if alloc_total else [],

@@ -351,7 +351,7 @@ def profile_section(run):
                 "in the work dir (kept with --keep).", "",
                 "Where the time goes (each execution sample counted for its first frame outside the JDK and the "
                 "Scala library):", "", "| component | samples | % |", "|---|---|---|"]
-        out += [f"| {m} | {c:,} | {p:.1f} |" for m, c, p in r.get("component", [])]
+        out += [f"| {m} | {c:,} | {p:.1f} |" for m, c, p in _major(r.get("component", []))]
         out += ["", "Hot methods, JDK and Scala library calls counted to their caller:", "",
                 "| # | method | samples | % |", "|---|---|---|---|"]
         out += [f"| {i} | `{m}` | {c:,} | {p:.1f} |" for i, (m, c, p) in enumerate(r.get("caller", []), 1)]
@@ -361,6 +361,9 @@ def profile_section(run):
         out += [f"| {i} | `{m}` | {c:,} | {p:.1f} |" for i, (m, c, p) in enumerate(r.get("sbc_total", []), 1)]
         out += ["", "Methods on the stack (inclusive):", "", "| # | method | samples | % |", "|---|---|---|---|"]
         out += [f"| {i} | `{m}` | {c:,} | {p:.1f} |" for i, (m, c, p) in enumerate(r["total"], 1)]
+        out += ["", "Allocation by component (first frame outside the JDK and the Scala library):", "",
+                "| component | MB | % |", "|---|---|---|"]
+        out += [f"| {m} | {mb:,.0f} | {p:.1f} |" for m, mb, p in _major(r.get("alloc_component", []))]
         out += ["", "Allocation by class (jdk.ObjectAllocationSample weight):", "", "| # | class | MB | % |", "|---|---|---|---|"]
         out += [f"| {i} | `{m}` | {mb:,.0f} | {p:.1f} |" for i, (m, mb, p) in enumerate(r["alloc_class"], 1)]
         out += ["", "Allocation sites (first frame outside the JDK, [class]):", "", "| # | site | MB | % |", "|---|---|---|---|"]
@@ -369,6 +372,15 @@ def profile_section(run):
         out += [f"| {i} | `{m}` | {mb:,.0f} | {p:.1f} |" for i, (m, mb, p) in enumerate(r["alloc_site"], 1)]
         out += [""]
     return out
+
+
+def _major(rows, floor=0.5):
+    """Rows of at least `floor` %, the rest added up in one row."""
+    big = [r for r in rows if r[2] >= floor]
+    rest = [r for r in rows if r[2] < floor]
+    if rest:
+        big.append((f"{len(rest)} others (each < {floor} %)", sum(r[1] for r in rest), sum(r[2] for r in rest)))
+    return big
 
 
 def _jsonable(o):
