@@ -88,8 +88,9 @@ def parser():
         g.add_argument("--max", type=positive_int, default=maximum, help=f"last rate at most (default {maximum})")
         g.add_argument("--step-seconds", type=positive_int, default=secs, help=f"length of a step (default {secs})")
         g.add_argument("--hold-ms", type=non_negative_int, default=500, help="ACK to BYE of each call (default 500)")
-        g.add_argument("--warmup", type=non_negative_int, default=30,
-                       help="seconds of unmeasured calls first, for the JIT (default 30; 0 = none)")
+        g.add_argument("--warmup", type=non_negative_int, default=90,
+                       help="seconds of unmeasured calls first, for the JIT (default 90; 0 = none). A node keeps "
+                            "compiling for 1-2 min under load; the step table's JIT column shows what is left")
         g.add_argument("--warmup-rate", type=positive_int, default=200, help="rate of the warm-up, at most --start (default 200)")
         g.add_argument("--settle", type=non_negative_int, default=3, help="pause between steps, s (default 3)")
         g.add_argument("--stop-after", type=non_negative_int, default=2,

@@ -148,6 +148,7 @@ def run_load(ctx, target, a, tag):
             sdir = os.path.join(base, f"step-{i:02d}-{rate}cps")
             log(f"step {i}/{len(rates)}: {rate} calls/s for {a.step_seconds} s ({calls} calls, hold {a.hold_ms} ms) "
                 f"-> {target.address}")
+            jit0 = _jit(target)
             kids = procs.children_map()
             cpu0 = sum(m.seconds(kids) for m in target.meters.values())
             infra0 = sum(m.seconds(kids) for m in target.infra_meters.values())
@@ -158,12 +159,15 @@ def run_load(ctx, target, a, tag):
             kids = procs.children_map()
             cpu1 = sum(m.seconds(kids) for m in target.meters.values())
             infra1 = sum(m.seconds(kids) for m in target.infra_meters.values())
+            jit1 = _jit(target)
             step = _step_result(i, rate, calls, rc, sdir, t_start, t_end, cpu1 - cpu0, infra1 - infra0,
                                 bool(target.meters), run, ctx.sampler)
+            step["jit_pct"] = (100.0 * (jit1 - jit0) / step["seconds"]
+                               if jit0 is not None and jit1 is not None else None)
             run.steps.append(step)
             log(f"step {i} {rate} cps: ok {step['ok']}/{calls}, failed {step['failed']}, answered {_f(step['answered_cps'])}/s, "
                 f"INVITE->100 p99 {_f(step['rtd1_p99'])} ms, INVITE->200 p99 {_f(step['rtd2_p99'])} ms, "
-                f"CPU {_f(step['cpu_pct'])} % = {_f(step['cpu_ms_per_call'], 3)} ms/call"
+                f"CPU {_f(step['cpu_pct'])} % = {_f(step['cpu_ms_per_call'], 3)} ms/call (JIT {_f(step['jit_pct'])} %)"
                 f"{'' if step['pass'] else '  <- ' + step['verdict'].upper()}")
             if step["others_cpu_pct"] is not None and step["others_cpu_pct"] > OTHERS_WARN:
                 run.notes.append(f"step {i}: other processes on the machine used {step['others_cpu_pct']:.0f} % CPU "
@@ -198,6 +202,12 @@ def run_load(ctx, target, a, tag):
     if run.profile:
         run.profile.analyse()
     return run
+
+
+def _jit(target):
+    """JIT compile seconds of the server's JVMs so far (None when it has none or one is unreadable)."""
+    vals = [procs.jit_seconds(pid) for pid in target.java_pids.values()]
+    return sum(vals) if vals and None not in vals else None
 
 
 def _f(v, digits=1):

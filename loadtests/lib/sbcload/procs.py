@@ -261,6 +261,21 @@ class CpuMeter:
         return sum(self.last.values()) / CLK_TCK
 
 
+def jit_seconds(pid):
+    """Seconds the JVM's JIT compilers have spent so far (HotSpot perf counters via jcmd); None if unreadable.
+
+    A JVM compiles for minutes under load (a node here runs some 15,000 compilations), and C2
+    then takes a large share of a core: the CPU of a step includes it, this says how much."""
+    rc, out = run_quiet(["jcmd", str(pid), "PerfCounter.print"], timeout=20)
+    if rc != 0:
+        return None
+    vals = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    try:
+        return int(vals["java.ci.totalTime"]) / int(vals["sun.os.hrt.frequency"])
+    except (KeyError, ValueError, ZeroDivisionError):
+        return None
+
+
 def machine_busy_seconds():
     """CPU time all cores spent on anything but idle/iowait since boot, from /proc/stat."""
     try:

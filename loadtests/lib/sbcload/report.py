@@ -225,18 +225,18 @@ def plots(runs, outdir, latency_window=2.0, per_rate=True):
 # ---------------------------------------------------------------- text
 
 STEP_HEADER = ("| step | offered cps | calls | ok | failed | unexpected | retrans | answered cps "
-               "| INVITE->100 p50/p99 ms | INVITE->200 p50/p99 ms | server CPU % | CPU ms/call | memory MB | other CPU % "
-               "| verdict |")
+               "| INVITE->100 p50/p99 ms | INVITE->200 p50/p99 ms | server CPU % | of it JIT % | CPU ms/call | memory MB "
+               "| other CPU % | verdict |")
 
 
 def step_table(run):
-    rows = [STEP_HEADER, "|" + "---|" * 15]
+    rows = [STEP_HEADER, "|" + "---|" * 16]
     for s in run.steps:
-        rows.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} / {} | {} | {} | {} | {} | {} |".format(
+        rows.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} / {} | {} | {} | {} | {} | {} | {} |".format(
             s["step"], s["rate"], s["calls"], s["ok"], s["failed"], s["unexpected"], s["retransmissions"],
             f(s["answered_cps"]), f(s["rtd1_p50"], 0), f(s["rtd1_p99"], 0), f(s["rtd2_p50"], 0), f(s["rtd2_p99"], 0),
-            f(s["cpu_pct"]), f(s["cpu_ms_per_call"], 3), f(s["mem_max_mb"], 0), f(s.get("others_cpu_pct"), 0),
-            s["verdict"]))
+            f(s["cpu_pct"]), f(s.get("jit_pct")), f(s["cpu_ms_per_call"], 3), f(s["mem_max_mb"], 0),
+            f(s.get("others_cpu_pct"), 0), s["verdict"]))
     return "\n".join(rows)
 
 
