@@ -120,6 +120,8 @@ def _rolling(a, res):
                f"| **established calls dropped** | **{t['dropped']}** |",
                f"| INVITEs retried after a 503 (draining node still in the front's list) | {t['retried']} |",
                f"| nodes restarted | {len(res['restarts'])} of {len(res['order'])} |"]
+    if res.get("problem"):
+        summary.append(f"| **problem** | {res['problem']} |")
     body = ["## Restarts", "", "| node | drain (preStop) | SIGTERM -> exit | exit status | start -> /ready | "
             "ready -> cluster Up | app-version | entities before -> after |", "|---|---|---|---|---|---|---|---|"]
     for r in res["restarts"]:

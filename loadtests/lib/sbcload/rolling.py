@@ -86,9 +86,16 @@ def run_rolling(drill, a, jar):
         r["ready_ms"] = int((time.time() - t) * 1000)
         drill.mark(f"{n.name} ready", "ready")
         t = time.time()
-        c.wait_members(3, 120)
-        r["up_ms"] = int((time.time() - t) * 1000)
         r["app_version"] = version or "unchanged"
+        try:
+            c.wait_members(3, 120)
+        except ToolError as e:  # e.g. the restarted node formed a cluster of its own: the drill's finding
+            r["up_ms"], r["entities_after"] = None, c.entities(n)
+            res["restarts"].append(r)
+            res["problem"] = str(e)
+            drill.mark(f"{n.name} not back in the cluster within 120 s", "kill")
+            break
+        r["up_ms"] = int((time.time() - t) * 1000)
         _steady(drill, callers, a.settle)
         r["entities_after"] = c.entities(n)
         res["restarts"].append(r)
@@ -120,7 +127,7 @@ def run_rolling(drill, a, jar):
         for k in tot:
             tot[k] += row[k]
     res["callers"], res["totals"] = rows, tot
-    res["pass"] = (len(res["restarts"]) == len(order) and tot["failed"] == 0 and tot["dropped"] == 0
+    res["pass"] = (not res.get("problem") and len(res["restarts"]) == len(order) and tot["failed"] == 0 and tot["dropped"] == 0
                    and tot["completed"] > 0 and tot["completed"] == tot["created"])
     if not res["pass"]:
         res["errors"] = {s.name: s.errors() for s in callers + [uas]}
