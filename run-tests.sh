@@ -4,7 +4,8 @@
 # (Debian package sip-tester), the PostgreSQL server (package postgresql; the tests run their
 # own instances with initdb/pg_ctl on loopback ports, never the system one) and Kamailio (package
 # kamailio: the cluster's front, run by the tests as their own process on loopback ports) and
-# python3-matplotlib (loadtests/sbc-load's plots; SbcLoadToolIT runs the tool).
+# python3-matplotlib and python3-yaml (loadtests/sbc-load's plots and its compose topology;
+# SbcLoadToolIT and SbcLoadDrillsIT run the tool).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 missing=()
@@ -12,6 +13,7 @@ command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [[ -x /usr/sbin/kamailio ]] || missing+=(kamailio)
 /usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1 || missing+=(python3-matplotlib)
+/usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || missing+=(python3-yaml)
 if (( ${#missing[@]} > 0 )); then
   echo "installing ${missing[*]}..." >&2
   sudo_cmd=""

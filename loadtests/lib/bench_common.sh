@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Helpers for loadtests/bench.sh (sourced, not executed).
-# Nothing here knows about the SBC node; node handling lives in bench.sh.
+# Helpers sourced by loadtests/stability-drill.sh (not executed).
+# Nothing here knows about the SBC node; node handling lives in the script that sources it.
 
 # log MSG... : progress output on stderr
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }

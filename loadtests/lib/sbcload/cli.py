@@ -21,9 +21,11 @@ EPILOG = """examples:
   loadtests/sbc-load load --target 127.0.0.1:5060 --target-pid 12345 --max 1000
   loadtests/sbc-load soak --calls 2000 --minutes 10 --session-expires 60
   loadtests/sbc-load compare --start 250 --step 250 --max 2000 --step-seconds 15 --heap 1g
+  loadtests/sbc-load failover [--victim busiest] [--topology local]
+  loadtests/sbc-load rolling-upgrade --rate 50 --hold 30
 On a shared machine run it under the CPU lock: flock /tmp/sbc-cpu.lock loadtests/sbc-load ...
 Exit status: 0 report written (load/compare: whatever the steps gave; soak: no call failed),
-1 soak with failed calls, 2 bad arguments or a setup failure, 130 interrupted (report of what ran)."""
+1 soak with failed calls / drill FAIL, 2 bad arguments or a setup failure, 130 interrupted (report of what ran)."""
 
 
 def positive_int(text):
@@ -61,9 +63,10 @@ def loopback_address(text):
 
 def parser():
     p = argparse.ArgumentParser(prog="sbc-load", description="Load, soak and comparison runs against the SBC "
-                                "(or another SIP server) on this machine, with a report and plots.",
+                                "(or another SIP server) on this machine, and the fail-over and rolling-upgrade "
+                                "drills of a 3-node cluster, each with a report and plots.",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="cmd", metavar="{load,soak,compare}")
+    sub = p.add_subparsers(dest="cmd", metavar="{load,soak,compare,failover,rolling-upgrade}")
     sub.required = True
 
     def common(sp):
@@ -138,10 +141,16 @@ def parser():
                    help="kamailio (started here with loadtests/kamailio/kamailio-b2b-bench.cfg) or HOST:PORT of a running one")
     g.add_argument("--against-pid", type=positive_int, default=None, help="PID of the running one, for its CPU")
     g.add_argument("--kamailio-workers", type=positive_int, default=4, help="Kamailio UDP worker processes (default 4)")
+    from . import drills
+    drills.add_parsers(sub, positive_int, heap_size, REPORTS)
     return p
 
 
 def check_args(p, a):
+    if a.cmd in ("failover", "rolling-upgrade"):
+        from . import drills
+        drills.check(p, a)
+        return
     if a.cmd in ("load", "compare"):
         if a.start > a.max:
             p.error(f"--start {a.start} is above --max {a.max}")
@@ -262,6 +271,9 @@ def main(argv=None):
     a = p.parse_args(argv)
     check_args(p, a)
     command = "loadtests/sbc-load " + " ".join(shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:]))
+    if a.cmd in ("failover", "rolling-upgrade"):
+        from . import drills
+        return drills.run(a, command)
     try:
         check_installed(a)
     except ToolError as e:

@@ -107,8 +107,9 @@ class PrivatePostgres:
     postmaster.pid with SIGINT (fast shutdown).
     """
 
-    def __init__(self, sup, directory, port):
-        self.sup, self.dir, self.port = sup, directory, port
+    def __init__(self, sup, directory, port, host="127.0.0.1", password="sbc", user="sbc", database="sbc"):
+        self.sup, self.dir, self.port, self.host = sup, directory, port, host
+        self.password, self.user, self.database = password, user, database
         self.pid = None
 
     @staticmethod
@@ -124,29 +125,29 @@ class PrivatePostgres:
         b = self.bin_dir()
         os.makedirs(self.dir, exist_ok=True)
         with open(os.path.join(self.dir, "pw"), "w") as f:
-            f.write("sbc\n")
+            f.write(self.password + "\n")
         as_pg = []
         if os.geteuid() == 0:
             as_pg = ["runuser", "-u", "postgres", "--"]
             subprocess.run(["chown", "-R", "postgres:postgres", self.dir], check=False)
-        rc, out = procs.run_quiet(as_pg + [f"{b}/initdb", "-D", f"{self.dir}/data", "-U", "sbc",
+        rc, out = procs.run_quiet(as_pg + [f"{b}/initdb", "-D", f"{self.dir}/data", "-U", self.user,
                                            f"--pwfile={self.dir}/pw", "-A", "scram-sha-256", "-E", "UTF8",
                                            "--no-sync"], timeout=120)
         if rc != 0:
             raise ToolError("initdb failed:\n" + out[-2000:])
         rc, out = procs.run_quiet(as_pg + [f"{b}/pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/server.log",
                                            "-w", "-t", "60", "-o",
-                                           f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir}", "start"],
+                                           f"-p {self.port} -c listen_addresses={self.host} -k {self.dir}", "start"],
                                   timeout=90)
         self.pid = self._postmaster_pid()
         if self.pid:
             self.sup.adopt("PostgreSQL", self.pid, stop_sig=signal.SIGINT, grace=30)
         if rc != 0 or not self.pid:
-            raise ToolError(f"PostgreSQL did not start on port {self.port}:\n{out[-1500:]}")
-        rc, out = self.sql("postgres", "CREATE DATABASE sbc")
+            raise ToolError(f"PostgreSQL did not start on {self.host}:{self.port}:\n{out[-1500:]}")
+        rc, out = self.sql("postgres", f"CREATE DATABASE {self.database}")
         if rc != 0:
-            raise ToolError("CREATE DATABASE sbc failed: " + out)
-        log(f"PostgreSQL on 127.0.0.1:{self.port} (pid {self.pid})")
+            raise ToolError(f"CREATE DATABASE {self.database} failed: " + out)
+        log(f"PostgreSQL on {self.host}:{self.port} (pid {self.pid})")
 
     def _postmaster_pid(self):
         try:
@@ -156,8 +157,8 @@ class PrivatePostgres:
             return None
 
     def sql(self, db, statement):
-        env = dict(os.environ, PGPASSWORD="sbc", PGCONNECT_TIMEOUT="5")
-        return procs.run_quiet(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "sbc", "-d", db,
+        env = dict(os.environ, PGPASSWORD=self.password, PGCONNECT_TIMEOUT="5")
+        return procs.run_quiet(["psql", "-h", self.host, "-p", str(self.port), "-U", self.user, "-d", db,
                                 "-qtAX", "-c", statement], timeout=30, env=env)
 
     def jdbc_env(self):

@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
  * HTTP while a node is away and changes the cluster-wide policy, which every node, the restarted
  * ones included, must show. Goal: no established call dropped, no call attempt failed.
  *
- * <p>Sized for CI by default; {@code loadtests/rolling-upgrade-drill.sh} runs it at drill size
- * ({@code -Ddrill.rate}, {@code -Ddrill.hold}) and writes the report ({@code -Ddrill.report}).
+ * <p>Sized for CI by default; {@code -Ddrill.rate} and {@code -Ddrill.hold} run it at drill size and
+ * {@code -Ddrill.report} writes its report. The drill behind the front, with plots, is
+ * {@code loadtests/sbc-load rolling-upgrade}.
  */
 class RollingUpgradeIT {
   /** New calls per second over all three gateways. */

@@ -27,7 +27,7 @@ class SbcLoadToolIT {
 
   record Result(int exit, String output, List<Long> descendantsLeft) {}
 
-  private static Result run(Path dir, long limitSeconds, String... args) throws Exception {
+  static Result run(Path dir, long limitSeconds, String... args) throws Exception {
     if (!Files.isExecutable(Path.of("/usr/bin/python3"))) {
       throw new IllegalStateException("/usr/bin/python3 missing (Debian python3; run-tests.sh installs python3-matplotlib)");
     }
@@ -117,7 +117,7 @@ class SbcLoadToolIT {
     assertTrue(word.output().contains("not a whole number"), word.output());
   }
 
-  private static boolean isPng(Path p) throws IOException {
+  static boolean isPng(Path p) throws IOException {
     if (!Files.isRegularFile(p) || Files.size(p) < 1000) {
       return false;
     }
