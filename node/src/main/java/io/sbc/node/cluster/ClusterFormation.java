@@ -1,5 +1,11 @@
 package io.sbc.node.cluster;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -7,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
@@ -40,6 +47,12 @@ public final class ClusterFormation {
         addresses.add("pekko://sbc@" + hostPort.trim());
       }
       out = out.withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(addresses));
+      if (restartedFirstSeed(config, seeds)) {
+        Duration wait = config.getDuration("sbc.cluster.restarted-first-seed-timeout");
+        log.info("this node is the first seed node and was a cluster member before ({}): it waits up to {} for the "
+            + "other seed nodes' cluster before it would form a new one", memberMarker(config), wait);
+        out = out.withValue("pekko.cluster.seed-node-timeout", ConfigValueFactory.fromAnyRef(wait));
+      }
     }
     if (!config.getBoolean("sbc.cluster.bootstrap.enabled")) {
       return out;
@@ -77,6 +90,15 @@ public final class ClusterFormation {
    * seeds Pekko joins them by itself; bootstrap waits for the management server ({@link #bootstrap}).
    */
   public static void join(ActorSystem<?> system, Config config) {
+    Path marker = memberMarker(config);
+    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
+      try {
+        Files.writeString(marker, "a member of a cluster of seed nodes " + config.getString("sbc.cluster.seed-nodes") + "\n");
+      } catch (IOException e) {
+        log.warn("could not write {}: a restart of this node as first seed node waits only Pekko's seed-node-timeout",
+            marker, e);
+      }
+    });
     Cluster cluster = Cluster.get(system);
     if (config.getStringList("pekko.cluster.seed-nodes").isEmpty() && !config.getBoolean("sbc.cluster.bootstrap.enabled")) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -95,6 +117,23 @@ public final class ClusterFormation {
           config.getInt("sbc.cluster.bootstrap.required-contact-points"));
       ClusterBootstrap.get(system).start();
     }
+  }
+
+  /**
+   * A restarted first seed node must join the cluster that went on without it: Pekko lets the first
+   * seed form a new cluster when no other seed answers within {@code seed-node-timeout} (5 s), which
+   * a loaded cluster handshaking with a cold JVM can miss, and two clusters then hold the same calls.
+   * The data dir says whether this node has been a member before; seeds that are up but in no cluster
+   * yet answer at once (a whole cluster starting together is not slowed), only absent ones cost the wait.
+   */
+  static boolean restartedFirstSeed(Config config, String seeds) {
+    String self = config.getString("sbc.cluster.host") + ":" + config.getInt("sbc.cluster.port");
+    String first = seeds.split(",")[0].trim();
+    return first.equals(self) && seeds.split(",").length > 1 && Files.exists(memberMarker(config));
+  }
+
+  static Path memberMarker(Config config) {
+    return Path.of(config.getString("sbc.data-dir"), "cluster-member");
   }
 
   private static Map<String, Object> endpoint(String hostPort) {

@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Seeds, bootstrap or a cluster of one: what the node derives for Pekko, and the combinations refused. */
 class ClusterFormationTest {
@@ -27,6 +31,24 @@ class ClusterFormationTest {
         derived.getStringList("pekko.cluster.seed-nodes"));
     assertFalse(derived.hasPath("pekko.discovery.config.services"));
     assertFalse(node("").getBoolean("sbc.cluster.bootstrap.enabled"), "off unless asked for");
+  }
+
+  @Test
+  void aFirstSeedThatWasAMemberBeforeWaitsLongerForTheOthersInsteadOfFormingASecondCluster(@TempDir Path dir)
+      throws Exception {
+    String node1 = "sbc { data-dir = \"" + dir + "\", cluster { host = sbc1, port = 7355, "
+        + "seed-nodes = \"sbc1:7355,sbc2:7355,sbc3:7355\" } }";
+    assertFalse(ClusterFormation.derive(node(node1)).hasPath("pekko.cluster.seed-node-timeout"),
+        "a first start keeps Pekko's timeout: the cluster must form even when the others are late");
+    Files.writeString(ClusterFormation.memberMarker(node(node1)), "member\n");
+    assertEquals(Duration.ofSeconds(60),
+        ClusterFormation.derive(node(node1)).getDuration("pekko.cluster.seed-node-timeout"));
+    String node2 = node1.replace("host = sbc1", "host = sbc2");
+    assertFalse(ClusterFormation.derive(node(node2)).hasPath("pekko.cluster.seed-node-timeout"),
+        "the other seeds never form a cluster of their own: nothing to change");
+    String alone = node1.replace("sbc1:7355,sbc2:7355,sbc3:7355", "sbc1:7355");
+    assertFalse(ClusterFormation.derive(node(alone)).hasPath("pekko.cluster.seed-node-timeout"),
+        "a node that is its only seed joins itself at once");
   }
 
   @Test
