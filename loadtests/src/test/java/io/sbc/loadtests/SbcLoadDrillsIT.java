@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * write its plots against time with the kill in the report, and leave none of its processes behind.
  * Bad arguments of both drills end with exit status 2 and a message before anything starts. The
  * rolling upgrade itself is RollingUpgradeIT's in CI: {@code sbc-load rolling-upgrade} does not pass
- * yet (a restarted first seed node forms a cluster of its own; loadtests/RESULTS.md).
+ * yet on the compose wiring (calls lost while restarted nodes warm up; loadtests/RESULTS.md).
  */
 class SbcLoadDrillsIT {
   private static final List<String> PLOTS = List.of("calls.png", "failed.png", "active.png", "response.png", "nodes.png");
