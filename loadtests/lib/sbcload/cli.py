@@ -329,14 +329,7 @@ def main(argv=None):
             rc = 0 if result["pass"] else 1
             if run.interrupted:
                 rc = 130
-        print()
-        print(summary)
-        print()
-        print("Block for loadtests/RESULTS.md:")
-        print(block)
-        if a.update_results:
-            report.update_results(a.cmd, block)
-            log(f"updated {report.RESULTS_MD}")
+        report.show(summary, block, a.cmd, a.update_results)
         log(f"report: {os.path.join(outdir, 'report.md')}")
         return rc
     except KeyboardInterrupt:

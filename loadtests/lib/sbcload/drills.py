@@ -123,14 +123,7 @@ def run(a, command):
         summary, block = drillmd.write(a, drill, res, outdir, env, command)
         rc = 0 if res["pass"] else 1
         keep = keep or rc != 0
-        print()
-        print(summary)
-        print()
-        print("Block for loadtests/RESULTS.md:")
-        print(block)
-        if a.update_results:
-            report.update_results(a.cmd, block)
-            log(f"updated {report.RESULTS_MD}")
+        report.show(summary, block, a.cmd, a.update_results)
         with open(os.path.join(outdir, "summary.json"), "w") as f:
             json.dump(_jsonable(res), f, indent=1, default=str)
         log(f"{'PASS' if rc == 0 else 'FAIL'}; report: {os.path.join(outdir, 'report.md')}")

@@ -193,7 +193,7 @@ def _results(drill, a, res, callers, silent, silent_uas, uas, victim, survivors,
         ans, comp, fail = s.answered(), s.stat("SuccessfulCall(C)"), s.stat("FailedCall(C)")
         lost = max(ans - comp, 0)
         r = {"name": s.name, "calls": None, "answered": ans, "completed": comp, "failed": fail, "lost": lost,
-             "refreshes": _auto_answered(s), "retried": s.count_lines(r"^retried-503 "),
+             "refreshes": s.stat("AutoAnswered(C)"), "retried": s.count_lines(r"^retried-503 "),
              "done_ms": int(((s.done_at or time.time()) - kill_t) * 1000)}
         rows.append(r)
         for k in tot:
@@ -261,20 +261,6 @@ def _results(drill, a, res, callers, silent, silent_uas, uas, victim, survivors,
                    and res["slowest_ms"] is not None and res["slowest_ms"] <= a.goal_ms)
     if not res["pass"]:
         res["errors"] = {s.name: s.errors() for s in callers + [silent, silent_uas, uas]}
-
-
-def _auto_answered(s):
-    return _last_col(s, "AutoAnswered(C)")
-
-
-def _last_col(s, col):
-    try:
-        with open(os.path.join(s.dir, "stat.csv"), encoding="latin-1") as f:
-            lines = [ln.rstrip("\n") for ln in f if ln.strip()]
-        head, last = lines[0].split(";"), lines[-1].split(";")
-        return int(last[head.index(col)])
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 def _delta(now, before):

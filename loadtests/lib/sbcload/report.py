@@ -8,6 +8,7 @@ import re
 import subprocess
 
 from . import sipp
+from .procs import log
 from .targets import REPO
 
 RESULTS_MD = os.path.join(REPO, "loadtests", "RESULTS.md")
@@ -468,3 +469,15 @@ def soak_report(run, res, a, outdir, env, command):
 def _callee(res):
     c = res.get("callee_refreshes")
     return f"{c['UPDATE']:,} / {c['INVITE']:,}" if c else "n/a"
+
+
+def show(summary, block, cmd, update):
+    """The summary table and the RESULTS.md block on stdout; the block written into RESULTS.md when asked."""
+    print()
+    print(summary)
+    print()
+    print("Block for loadtests/RESULTS.md:")
+    print(block)
+    if update:
+        update_results(cmd, block)
+        log(f"updated {RESULTS_MD}")

@@ -121,7 +121,7 @@ def run_rolling(drill, a, jar):
     for s in callers:
         row = {"name": s.name, "created": s.stat("TotalCallCreated"), "answered": s.answered(),
                "completed": s.stat("SuccessfulCall(C)"), "failed": s.stat("FailedCall(C)"),
-               "retried": s.count_lines(r"^retried-503 "), "refreshes": _col(s, "AutoAnswered(C)")}
+               "retried": s.count_lines(r"^retried-503 "), "refreshes": s.stat("AutoAnswered(C)")}
         row["dropped"] = max(row["answered"] - row["completed"], 0)
         rows.append(row)
         for k in tot:
@@ -149,14 +149,3 @@ def _progress(callers):
         f"{sum(s.stat('SuccessfulCall(C)') for s in callers):,} completed, "
         f"{sum(s.stat('FailedCall(C)') for s in callers)} failed, "
         f"{sum(s.stat('CurrentCall') for s in callers):,} in progress")
-
-
-def _col(s, col):
-    import os
-    try:
-        with open(os.path.join(s.dir, "stat.csv"), encoding="latin-1") as f:
-            lines = [ln.rstrip("\n") for ln in f if ln.strip()]
-        head, last = lines[0].split(";"), lines[-1].split(";")
-        return int(last[head.index(col)])
-    except (OSError, ValueError, IndexError):
-        return 0

@@ -89,7 +89,7 @@ def read_stat(path):
             continue
         for k in ("TotalCallCreated", "CurrentCall", "SuccessfulCall(C)", "FailedCall(C)", "Retransmissions(C)",
                   "FailedUnexpectedMessage(C)", "FailedMaxUDPRetrans(C)", "FailedTimeoutOnRecv(C)",
-                  "OutOfCallMsgs(C)", "DeadCallMsgs(C)"):
+                  "OutOfCallMsgs(C)", "DeadCallMsgs(C)", "AutoAnswered(C)"):
             try:
                 row[k] = int(d.get(k, "0") or 0)
             except ValueError:
